@@ -1,0 +1,139 @@
+# listen: ingest music listening logs into SQLite and find peak weeks.
+# `make` lists the targets; `make run` and `make test` work on a fresh
+# Debian machine with no earlier step (they install what is missing).
+
+SHELL := bash
+.SHELLFLAGS := -o pipefail -ec
+.DEFAULT_GOAL := help
+
+TOOLS   := listen-parse listen-load listen-weekly listen-peaks
+BINS    := $(TOOLS:%=bin/%)
+LIBSRC  := $(wildcard lib/*.c)
+LIBOBJ  := $(LIBSRC:lib/%.c=build/%.o)
+MANS    := $(TOOLS:%=share/man/man1/%.1)
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wformat=2
+CPPFLAGS += -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE -Ilib -Ibuild
+ifeq ($(SAN),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	   -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+# Objects are rebuilt when the flags change (SAN=1 and back): the stamp's
+# name carries a hash of them.
+FLAGS_STAMP := build/flags-$(shell echo '$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS)' | md5sum | cut -c1-12)
+
+INPUT   ?= data/sample.csv
+DB      ?= warehouse.db
+REJECTS ?= $(basename $(DB)).rejects.tsv
+PREFIX  ?= /usr/local
+DATA_URL ?=
+DATA_SHA256 ?=
+
+# Debian packages the targets need; install-dependencies adds the missing.
+DEPS := gcc make libc6-dev libcsv-dev libsqlite3-dev sqlite3 bats \
+	bats-assert bats-support mandoc shellcheck python3 ca-certificates curl
+
+.PHONY: help install-dependencies build fetch-data run run-query test lint \
+	tidy install clean
+
+help:
+	@echo 'usage: make TARGET [VAR=value ...]'
+	@echo
+	@echo '  run                   ingest INPUT into DB, then print the peak weeks'
+	@echo '  test                  build and run the bats suite (SAN=1: sanitizers)'
+	@echo '  build                 build the tools into bin/'
+	@echo '  run-query query=SQL   run SQL on DB with the sqlite3 shell'
+	@echo '  fetch-data            download DATA_URL into data/, or check the sample'
+	@echo '  install-dependencies  apt-get install what is missing'
+	@echo '  lint                  -Werror build, mandoc -Tlint, shellcheck'
+	@echo '  tidy                  clang-format the C sources'
+	@echo '  install               install tools and man pages under PREFIX'
+	@echo '  clean                 remove build output'
+	@echo
+	@echo '  INPUT=$(INPUT)  DB=$(DB)  REJECTS=$(REJECTS)  PREFIX=$(PREFIX)'
+
+install-dependencies:
+	@missing=$$(for p in $(DEPS); do \
+		dpkg-query -W -f='$${Status}\n' "$$p" 2>/dev/null | \
+		grep -q '^install ok installed' || echo "$$p"; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq; \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \
+			--no-install-recommends $$missing >/dev/null; \
+	fi
+
+build: $(BINS)
+
+$(FLAGS_STAMP):
+	@mkdir -p build
+	@rm -f build/flags-*
+	@touch $@
+
+build/%.o: lib/%.c $(wildcard lib/*.h) $(FLAGS_STAMP)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+build/liblisten.a: $(LIBOBJ)
+	$(AR) rcs $@ $^
+
+# The schema is compiled into listen-load, so the binary needs no data files.
+build/schema.inc: share/schema.sql
+	@mkdir -p build
+	sed -e 's/\\/\\\\/g; s/"/\\"/g; s/^/"/; s/$$/\\n"/' $< > $@
+
+bin/listen-parse: LDLIBS += -lcsv
+bin/listen-load: LDLIBS += -lsqlite3
+bin/listen-load: build/schema.inc
+
+bin/%: src/%.c build/liblisten.a $(wildcard lib/*.h) $(FLAGS_STAMP)
+	@mkdir -p bin
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< build/liblisten.a $(LDLIBS)
+
+fetch-data:
+	@if [ -n "$(DATA_URL)" ]; then \
+		out="data/$$(basename "$(DATA_URL)")"; \
+		curl -fsSL --retry 3 -o "$$out.part" "$(DATA_URL)"; \
+		if [ -n "$(DATA_SHA256)" ]; then \
+			echo "$(DATA_SHA256)  $$out.part" | sha256sum -c --quiet - || \
+			{ rm -f "$$out.part"; echo "fetch-data: checksum mismatch" >&2; exit 1; }; \
+		fi; \
+		mv "$$out.part" "$$out"; echo "fetched $$out"; \
+	elif [ ! -s data/sample.csv ]; then \
+		python3 data/generate.py > data/sample.csv.part; \
+		mv data/sample.csv.part data/sample.csv; \
+	fi
+
+run: install-dependencies build fetch-data
+	bin/listen-load "$(DB)" -- bin/listen-parse --rejects "$(REJECTS)" "$(INPUT)"
+	bin/listen-load --weekly "$(DB)" | bin/listen-peaks
+
+run-query: install-dependencies
+	@[ -n "$(query)" ] || { echo 'usage: make run-query query="select ..."' >&2; exit 2; }
+	@[ -f "$(DB)" ] || { echo "run-query: $(DB): no such warehouse (make run first)" >&2; exit 1; }
+	sqlite3 -header -separator "$$(printf '\t')" "$(DB)" "$(query)"
+
+test: install-dependencies build
+	bats tests/
+
+lint: install-dependencies
+	$(MAKE) --no-print-directory clean
+	$(MAKE) --no-print-directory build CFLAGS='-O2 -Werror'
+	mandoc -Tlint -W warning $(MANS)
+	shellcheck -x .ci/run tests/test_helper.bash
+	shellcheck -s bash -x tests/*.bats
+
+tidy:
+	clang-format -i src/*.c lib/*.c lib/*.h
+
+install: build
+	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/share/man/man1"
+	install -m 755 $(BINS) "$(DESTDIR)$(PREFIX)/bin"
+	install -m 644 $(MANS) "$(DESTDIR)$(PREFIX)/share/man/man1"
+
+clean:
+	rm -rf bin build

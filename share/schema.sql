@@ -1,0 +1,45 @@
+-- The warehouse of listen-load (SPEC section 6), schema version 1.
+-- listen-load runs this inside its load transaction when the warehouse has
+-- user_version 0; every statement is idempotent.
+
+CREATE TABLE IF NOT EXISTS listens (
+	played_at TEXT NOT NULL,	-- start of play, YYYY-MM-DDTHH:MM:SS.mmmZ
+	user_id TEXT NOT NULL,		-- '' when the source has no user
+	track_id TEXT NOT NULL,		-- '' when the record has no track info
+	ms_played INTEGER NOT NULL CHECK (ms_played >= 0),
+	batch_id INTEGER NOT NULL,	-- ingestions.batch_id that stored it
+	PRIMARY KEY (played_at, user_id, track_id)
+) WITHOUT ROWID;
+
+-- Kept equal to the sums over listens, in the same transaction, so that a
+-- report reads O(weeks) rows instead of every listen.
+CREATE TABLE IF NOT EXISTS weekly_listening (
+	year INTEGER NOT NULL,		-- ISO 8601 week-year
+	week INTEGER NOT NULL CHECK (week BETWEEN 1 AND 53),
+	listening_ms INTEGER NOT NULL,
+	plays INTEGER NOT NULL,
+	PRIMARY KEY (year, week)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS ingestions (
+	batch_id INTEGER PRIMARY KEY,
+	source TEXT,			-- --source NAME, or the command run
+	started_at TEXT NOT NULL,
+	finished_at TEXT,
+	rows_read INTEGER,
+	rows_inserted INTEGER,
+	rows_duplicate INTEGER,
+	rows_conflicting INTEGER
+);
+
+-- Incoming rows whose key was already stored with another ms_played: the
+-- stored row wins, the incoming one is kept here for audit.
+CREATE TABLE IF NOT EXISTS conflicts (
+	played_at TEXT NOT NULL,
+	user_id TEXT NOT NULL,
+	track_id TEXT NOT NULL,
+	ms_played INTEGER NOT NULL,
+	batch_id INTEGER NOT NULL
+);
+
+PRAGMA user_version = 1;
