@@ -35,7 +35,7 @@ DATA_SHA256 ?=
 
 # Debian packages the targets need; install-dependencies adds the missing.
 DEPS := gcc make libc6-dev libcsv-dev libsqlite3-dev sqlite3 bats \
-	bats-assert bats-support mandoc shellcheck python3 ca-certificates curl
+	bats-assert bats-support mandoc shellcheck python3 time ca-certificates curl
 
 .PHONY: help install-dependencies build fetch-data run run-query test lint \
 	tidy install clean

@@ -27,11 +27,15 @@ ts_format(int64_t ms, char out[TS_LEN + 1])
 {
 	int64_t days = ts_days(ms), rest = ms - days * MS_PER_DAY, y;
 	int m, d;
+	char buf[64]; /* room for any year, though callers keep 0..9999 */
 
 	civil_from_days(days, &y, &m, &d);
-	snprintf(out, TS_LEN + 1, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    (int)y, m, d, (int)(rest / 3600000), (int)(rest / 60000 % 60),
-	    (int)(rest / 1000 % 60), (int)(rest % 1000));
+	snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ",
+	    (long long)y, m, d, (int)(rest / 3600000),
+	    (int)(rest / 60000 % 60), (int)(rest / 1000 % 60),
+	    (int)(rest % 1000));
+	memcpy(out, buf, TS_LEN);
+	out[TS_LEN] = '\0';
 }
 
 /* n digits at s as a number, or -1. */

@@ -121,14 +121,36 @@ split(struct tsv *r, size_t len, size_t want)
 }
 
 /*
+ * A header for a message: TABs as <TAB> so that a wrong wiring is easy to
+ * see, other control bytes escaped, cut at 120 bytes.
+ */
+static const char *
+show_header(const char *s, size_t len)
+{
+	static char buf[160];
+	size_t i, o = 0;
+
+	for (i = 0; i < len && o < 120; i++) {
+		if (s[i] == '\t')
+			o += (size_t)snprintf(buf + o, sizeof buf - o, "<TAB>");
+		else
+			o += (size_t)snprintf(buf + o, sizeof buf - o, "%s",
+			    quote_value(s + i, 1));
+	}
+	if (i < len)
+		o += (size_t)snprintf(buf + o, sizeof buf - o, "...");
+	return buf;
+}
+
+/*
  * Checks the header line against the names given (a NULL ends them), so
  * that a tool wired to the wrong stream fails at line 1 with both headers.
  */
 int
 tsv_expect_header(struct tsv *r, ...)
 {
-	char want[256];
-	size_t n = 0, o = 0;
+	char want[256], want_raw[256];
+	size_t n = 0, o = 0, oraw = 0;
 	ssize_t len;
 	const char *name;
 	va_list ap;
@@ -137,6 +159,8 @@ tsv_expect_header(struct tsv *r, ...)
 	while ((name = va_arg(ap, const char *)) != NULL) {
 		o += (size_t)snprintf(want + o, sizeof want - o, "%s%s",
 		    n ? "<TAB>" : "", name);
+		oraw += (size_t)snprintf(want_raw + oraw,
+		    sizeof want_raw - oraw, "%s%s", n ? "\t" : "", name);
 		n++;
 	}
 	va_end(ap);
@@ -151,24 +175,10 @@ tsv_expect_header(struct tsv *r, ...)
 		    want);
 		return -1;
 	}
-	{
-		/* Compare against the header as written, TABs shown. */
-		char got[256];
-		size_t i, g = 0;
-
-		for (i = 0; i < (size_t)len && g < sizeof got - 8; i++) {
-			if (r->line[i] == '\t') {
-				memcpy(got + g, "<TAB>", 5);
-				g += 5;
-			} else
-				got[g++] = r->line[i];
-		}
-		got[g] = '\0';
-		if (i < (size_t)len || strcmp(got, want) != 0) {
-			warnmsg("%s:1: expected header '%s', got '%s'",
-			    r->name, want, quote_value(got, g));
-			return -1;
-		}
+	if ((size_t)len != oraw || memcmp(r->line, want_raw, oraw) != 0) {
+		warnmsg("%s:1: expected header '%s', got '%s'", r->name, want,
+		    show_header(r->line, (size_t)len));
+		return -1;
 	}
 	return 0;
 }
