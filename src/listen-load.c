@@ -1,0 +1,711 @@
+/*
+ * listen-load: keeps the warehouse (SPEC sections 2, 3 and 6).
+ *
+ * In:  listens TSV (played_at, user_id, track_id, ms_played) on stdin, or
+ *      on the stdout of COMMAND when one is given after "--".
+ * Out: the warehouse DB, changed in one transaction that commits only when
+ *      the stream is complete and COMMAND exited 0; one summary line on
+ *      stderr.  With --weekly: weekly TSV (year, week, listening_ms) from
+ *      the weekly totals table on stdout.
+ *
+ * Memory is one line plus one slot per week, whatever the input size.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "isoweek.h"
+#include "msg.h"
+#include "num.h"
+#include "timestamp.h"
+#include "tsv.h"
+#include "weekmap.h"
+
+extern char **environ;
+
+/* The version share/schema.sql sets with PRAGMA user_version. */
+#define SCHEMA_VERSION 1
+
+#define BUSY_TIMEOUT_DEFAULT 300
+
+static const char SCHEMA_SQL[] =
+#include "schema.inc"
+    ;
+
+/*
+ * The statements run once per listen or per week.  Prepared once and reset
+ * per row; every value goes in through a bound parameter.
+ */
+enum {
+	ST_INSERT,
+	ST_STORED,
+	ST_CONFLICT,
+	ST_WEEK_GET,
+	ST_WEEK_PUT,
+	ST_COUNT
+};
+
+static const char *const STMT_SQL[ST_COUNT] = {
+	/* A key already stored, or earlier in this input, stays. */
+	"INSERT INTO listens (played_at, user_id, track_id, ms_played, "
+	"batch_id) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+	"SELECT ms_played FROM listens "
+	"WHERE played_at = ?1 AND user_id = ?2 AND track_id = ?3",
+	"INSERT INTO conflicts (played_at, user_id, track_id, ms_played, "
+	"batch_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+	"SELECT listening_ms, plays FROM weekly_listening "
+	"WHERE year = ?1 AND week = ?2",
+	/*
+	 * The new totals are summed here, in C, with an overflow check:
+	 * SQLite would silently turn an integer sum past 2^63 - 1 into a
+	 * float.
+	 */
+	"INSERT INTO weekly_listening (year, week, listening_ms, plays) "
+	"VALUES (?1, ?2, ?3, ?4) ON CONFLICT (year, week) DO UPDATE SET "
+	"listening_ms = excluded.listening_ms, plays = excluded.plays",
+};
+
+struct load {
+	const char *path;	/* DB as given, for messages */
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_COUNT];
+	int64_t batch_id;
+	int64_t nread, ninserted, nduplicate, nconflict;
+	struct weekmap weeks;	/* what this batch adds, per week */
+	const char *in_name;	/* "<stdin>" or the command's name */
+	pid_t child;		/* COMMAND, or 0 */
+};
+
+static int
+db_fail(struct load *l)
+{
+	warnmsg("%s: %s", l->path, sqlite3_errmsg(l->db));
+	return -1;
+}
+
+static int
+exec_sql(struct load *l, const char *sql)
+{
+	if (sqlite3_exec(l->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(l);
+	return 0;
+}
+
+static int
+user_version(sqlite3 *db, int64_t *version)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*version = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/*
+ * Version 0 is a new warehouse (or an empty file): the schema creates it.
+ * A newer version than ours was written by a newer listen-load, whose
+ * tables this one must not touch.
+ */
+static int
+check_version(struct load *l, int64_t version)
+{
+	if (version > SCHEMA_VERSION) {
+		warnmsg("%s: schema version %" PRId64 " is newer than this "
+			"program's version %d",
+		    l->path, version, SCHEMA_VERSION);
+		return -1;
+	}
+	if (version < 0) {
+		warnmsg("%s: unknown schema version %" PRId64, l->path,
+		    version);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Brings the warehouse to SCHEMA_VERSION inside the load's transaction, so
+ * that a failed load leaves the old schema too.  Version 1 is the first:
+ * only a new warehouse (0) needs work; a later version adds its step here.
+ */
+
+static int
+migrate(struct load *l)
+{
+	int64_t version;
+
+	if (user_version(l->db, &version) != 0)
+		return db_fail(l);
+	if (check_version(l, version) != 0)
+		return -1;
+	if (version == 0)
+		return exec_sql(l, SCHEMA_SQL);
+	return 0;
+}
+
+static void
+now_text(char out[TS_LEN + 1])
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts_format((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, out);
+}
+
+static int
+prepare(struct load *l)
+{
+	int i;
+
+	for (i = 0; i < ST_COUNT; i++)
+		if (sqlite3_prepare_v3(l->db, STMT_SQL[i], -1,
+			SQLITE_PREPARE_PERSISTENT, &l->st[i],
+			NULL) != SQLITE_OK)
+			return db_fail(l);
+	return 0;
+}
+
+/* Steps a bound statement that returns no row, and resets it. */
+static int
+step_done(struct load *l, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(l);
+	return 0;
+}
+
+/* The key of the current record; the line buffer outlives the step. */
+static void
+bind_key(sqlite3_stmt *st, struct tsv *r)
+{
+	sqlite3_bind_text(st, 1, r->f[0].p, (int)r->f[0].len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->f[1].p, (int)r->f[1].len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, r->f[2].p, (int)r->f[2].len, SQLITE_STATIC);
+}
+
+static void
+bind_listen(struct load *l, sqlite3_stmt *st, struct tsv *r, int64_t ms)
+{
+	bind_key(st, r);
+	sqlite3_bind_int64(st, 4, ms);
+	sqlite3_bind_int64(st, 5, l->batch_id);
+}
+
+/*
+ * One listen.  The insert skips a key already there; then the stored row
+ * tells a plain duplicate from a conflict (same key, other ms_played),
+ * whose incoming row is kept in `conflicts` for audit.
+ */
+static int
+store_listen(struct load *l, struct tsv *r, int64_t played_at,
+    int64_t ms_played)
+{
+	sqlite3_stmt *st;
+	int64_t stored;
+	int rc;
+
+	bind_listen(l, l->st[ST_INSERT], r, ms_played);
+	if (step_done(l, l->st[ST_INSERT]) != 0)
+		return -1;
+	if (sqlite3_changes(l->db) == 1) {
+		l->ninserted++;
+		/*
+		 * The week of the start of play, in UTC; a listen that spans
+		 * midnight on Sunday counts whole in the week it began.
+		 */
+		if (weekmap_add(&l->weeks,
+			isoweek_index_of_days(ts_days(played_at)), ms_played,
+			1) != 0) {
+			warnmsg("%s:%ld: weekly total passes 2^63 - 1 ms",
+			    l->in_name, r->lineno);
+			return -1;
+		}
+		return 0;
+	}
+
+	st = l->st[ST_STORED];
+	bind_key(st, r);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		stored = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(l);
+	if (stored == ms_played) {
+		l->nduplicate++;
+		return 0;
+	}
+	l->nconflict++;
+	bind_listen(l, l->st[ST_CONFLICT], r, ms_played);
+	return step_done(l, l->st[ST_CONFLICT]);
+}
+
+static int
+read_listens(struct load *l, FILE *in)
+{
+	struct tsv r;
+	int64_t played_at, ms_played;
+	int rc;
+
+	tsv_open(&r, in, l->in_name);
+	if (tsv_expect_header(&r, "played_at", "user_id", "track_id",
+		"ms_played", NULL) != 0)
+		goto fail;
+	while ((rc = tsv_next(&r)) == 1) {
+		const char *err = ts_parse_stream(r.f[0].p, r.f[0].len,
+		    &played_at);
+
+		if (err != NULL) {
+			warnmsg("%s:%ld: played_at is %s: '%s'", l->in_name,
+			    r.lineno, err,
+			    quote_value(r.f[0].p, r.f[0].len));
+			goto fail;
+		}
+		if (tsv_int(&r, 3, 0, INT64_MAX, &ms_played) != 0)
+			goto fail;
+		l->nread++;
+		if (store_listen(l, &r, played_at, ms_played) != 0)
+			goto fail;
+	}
+	if (rc < 0)
+		goto fail;
+	tsv_close(&r);
+	return 0;
+fail:
+	tsv_close(&r);
+	return -1;
+}
+
+/* Adds this batch's weekly totals to the stored ones, checked. */
+static int
+store_weeks(struct load *l)
+{
+	sqlite3_stmt *get = l->st[ST_WEEK_GET], *put = l->st[ST_WEEK_PUT];
+	size_t i;
+
+	for (i = 0; i < l->weeks.n; i++) {
+		const struct week_total *t = &l->weeks.w[i];
+		int64_t year, ms = t->ms, plays = t->plays;
+		int week, rc, overflow = 0;
+
+		isoweek_of_index(t->index, &year, &week);
+		sqlite3_bind_int64(get, 1, year);
+		sqlite3_bind_int(get, 2, week);
+		rc = sqlite3_step(get);
+		if (rc == SQLITE_ROW) {
+			if (sqlite3_column_type(get, 0) != SQLITE_INTEGER ||
+			    __builtin_add_overflow(ms,
+				sqlite3_column_int64(get, 0), &ms) ||
+			    __builtin_add_overflow(plays,
+				sqlite3_column_int64(get, 1), &plays))
+				overflow = 1;
+			rc = SQLITE_DONE;
+		}
+		sqlite3_reset(get);
+		sqlite3_clear_bindings(get);
+		if (rc != SQLITE_DONE)
+			return db_fail(l);
+		if (overflow) {
+			warnmsg("%s: %" PRId64 " week %d: weekly total passes "
+				"2^63 - 1 ms",
+			    l->path, year, week);
+			return -1;
+		}
+		sqlite3_bind_int64(put, 1, year);
+		sqlite3_bind_int(put, 2, week);
+		sqlite3_bind_int64(put, 3, ms);
+		sqlite3_bind_int64(put, 4, plays);
+		if (step_done(l, put) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+begin_batch(struct load *l, const char *source)
+{
+	sqlite3_stmt *st;
+	char started[TS_LEN + 1];
+	int rc;
+
+	now_text(started);
+	if (sqlite3_prepare_v2(l->db,
+		"INSERT INTO ingestions (source, started_at) VALUES (?1, ?2)",
+		-1, &st, NULL) != SQLITE_OK)
+		return db_fail(l);
+	sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, started, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(l);
+	l->batch_id = sqlite3_last_insert_rowid(l->db);
+	return 0;
+}
+
+static int
+end_batch(struct load *l)
+{
+	sqlite3_stmt *st;
+	char finished[TS_LEN + 1];
+	int rc;
+
+	now_text(finished);
+	if (sqlite3_prepare_v2(l->db,
+		"UPDATE ingestions SET finished_at = ?1, rows_read = ?2, "
+		"rows_inserted = ?3, rows_duplicate = ?4, "
+		"rows_conflicting = ?5 WHERE batch_id = ?6",
+		-1, &st, NULL) != SQLITE_OK)
+		return db_fail(l);
+	sqlite3_bind_text(st, 1, finished, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, l->nread);
+	sqlite3_bind_int64(st, 3, l->ninserted);
+	sqlite3_bind_int64(st, 4, l->nduplicate);
+	sqlite3_bind_int64(st, 5, l->nconflict);
+	sqlite3_bind_int64(st, 6, l->batch_id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(l);
+	return 0;
+}
+
+/*
+ * Runs COMMAND with its stdout on a pipe we read while it runs; its stdin
+ * and stderr are ours.  posix_spawnp reports a command that cannot be run
+ * (not found, not executable) here, before any reading.
+ */
+static FILE *
+spawn(struct load *l, char *const cmd[])
+{
+	posix_spawn_file_actions_t fa;
+	int fd[2], err;
+	FILE *fp;
+
+	if (pipe(fd) != 0) {
+		warnmsg("pipe: %s", strerror(errno));
+		return NULL;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addclose(&fa, fd[0]);
+	posix_spawn_file_actions_adddup2(&fa, fd[1], STDOUT_FILENO);
+	posix_spawn_file_actions_addclose(&fa, fd[1]);
+	err = posix_spawnp(&l->child, cmd[0], &fa, NULL, cmd, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fd[1]);
+	if (err != 0) {
+		l->child = 0;
+		close(fd[0]);
+		warnmsg("%s: %s", cmd[0], strerror(err));
+		return NULL;
+	}
+	if ((fp = fdopen(fd[0], "r")) == NULL) {
+		warnmsg("fdopen: %s", strerror(errno));
+		close(fd[0]);
+	}
+	return fp;
+}
+
+/* Waits for COMMAND; 0 when it exited 0, else a message and -1. */
+static int
+reap(struct load *l)
+{
+	int status;
+
+	while (waitpid(l->child, &status, 0) < 0)
+		if (errno != EINTR) {
+			warnmsg("%s: wait: %s", l->in_name, strerror(errno));
+			l->child = 0;
+			return -1;
+		}
+	l->child = 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFEXITED(status))
+		warnmsg("%s: exited with status %d; nothing stored",
+		    l->in_name, WEXITSTATUS(status));
+	else
+		warnmsg("%s: killed by signal %d; nothing stored", l->in_name,
+		    WTERMSIG(status));
+	return -1;
+}
+
+/*
+ * We stopped before COMMAND's end of stream: it may be blocked on a full
+ * pipe or still running, so end it rather than wait for it.
+ */
+static void
+stop_child(struct load *l)
+{
+	if (l->child == 0)
+		return;
+	kill(l->child, SIGTERM);
+	while (waitpid(l->child, NULL, 0) < 0 && errno == EINTR)
+		;
+	l->child = 0;
+}
+
+/* COMMAND's words as one line, for the ingestions row. */
+static char *
+command_line(char *const cmd[])
+{
+	size_t n = 0, o = 0;
+	char *s;
+	int i;
+
+	for (i = 0; cmd[i] != NULL; i++)
+		n += strlen(cmd[i]) + 1;
+	s = xmalloc(n);
+	for (i = 0; cmd[i] != NULL; i++) {
+		size_t len = strlen(cmd[i]);
+
+		memcpy(s + o, cmd[i], len);
+		o += len;
+		s[o++] = ' ';
+	}
+	s[o - 1] = '\0';
+	return s;
+}
+
+static sqlite3 *
+open_db(const char *path, int flags, int busy_seconds)
+{
+	sqlite3 *db;
+
+	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+		warnmsg("%s: %s", path,
+		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, busy_seconds * 1000);
+	return db;
+}
+
+/*
+ * The load, all in one BEGIN IMMEDIATE transaction: killed at any moment,
+ * SQLite's journal leaves the warehouse as before or as after, never half.
+ * The only write outside it is the switch to WAL, which lets a reader see
+ * the state before a running load instead of failing on a lock.
+ */
+static int
+load(const char *path, const char *source, char *const cmd[],
+    int busy_seconds)
+{
+	struct load l;
+	char *cmdline = NULL;
+	FILE *in = stdin;
+	int64_t version;
+	int ok = 0, i;
+
+	memset(&l, 0, sizeof l);
+	l.path = path;
+	l.in_name = cmd != NULL ? cmd[0] : "<stdin>";
+	if (source == NULL && cmd != NULL)
+		source = cmdline = command_line(cmd);
+	else if (source == NULL)
+		source = "<stdin>";
+
+	l.db = open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	    busy_seconds);
+	if (l.db == NULL)
+		goto out;
+	/* A newer warehouse is refused before even the WAL switch. */
+	if (user_version(l.db, &version) != 0) {
+		db_fail(&l);
+		goto out;
+	}
+	if (check_version(&l, version) != 0 ||
+	    exec_sql(&l, "PRAGMA journal_mode = WAL") != 0 ||
+	    exec_sql(&l, "BEGIN IMMEDIATE") != 0)
+		goto out;
+	if (migrate(&l) != 0 || prepare(&l) != 0 ||
+	    begin_batch(&l, source) != 0)
+		goto out;
+	if (cmd != NULL && (in = spawn(&l, cmd)) == NULL)
+		goto out;
+	if (read_listens(&l, in) != 0)
+		goto out;
+	if (cmd != NULL) {
+		fclose(in);
+		in = NULL;
+		if (reap(&l) != 0)
+			goto out;
+	}
+	if (store_weeks(&l) != 0 || end_batch(&l) != 0 ||
+	    exec_sql(&l, "COMMIT") != 0)
+		goto out;
+	ok = 1;
+	warnmsg("%s: read %" PRId64 ", inserted %" PRId64
+		", duplicates %" PRId64 ", conflicts %" PRId64,
+	    path, l.nread, l.ninserted, l.nduplicate, l.nconflict);
+out:
+	/* Closed first: a COMMAND still writing then gets SIGPIPE too. */
+	if (cmd != NULL && in != NULL)
+		fclose(in);
+	stop_child(&l);
+	for (i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(l.st[i]);
+	/* Closing with the transaction open rolls it back. */
+	if (l.db != NULL && !sqlite3_get_autocommit(l.db))
+		sqlite3_exec(l.db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(l.db);
+	weekmap_free(&l.weeks);
+	free(cmdline);
+	return ok ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+/*
+ * --weekly: the weekly totals table as a weekly stream.  Opened read-only,
+ * so that asking for a report never creates a warehouse.
+ */
+static int
+weekly(const char *path, int busy_seconds)
+{
+	struct load l;
+	sqlite3_stmt *st = NULL;
+	int64_t version;
+	int rc = SQLITE_DONE;
+
+	memset(&l, 0, sizeof l);
+	l.path = path;
+	if ((l.db = open_db(path, SQLITE_OPEN_READONLY, busy_seconds)) == NULL)
+		return EXIT_FAILURE;
+	if (user_version(l.db, &version) != 0) {
+		db_fail(&l);
+		goto fail;
+	}
+	if (check_version(&l, version) != 0)
+		goto fail;
+	tsv_put_header(stdout, "year", "week", "listening_ms", NULL);
+	/* Version 0 is a warehouse no load has committed to: no weeks. */
+	if (version > 0) {
+		if (sqlite3_prepare_v2(l.db,
+			"SELECT year, week, listening_ms FROM weekly_listening "
+			"ORDER BY year, week",
+			-1, &st, NULL) != SQLITE_OK) {
+			db_fail(&l);
+			goto fail;
+		}
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if (sqlite3_column_type(st, 2) != SQLITE_INTEGER) {
+				warnmsg("%s: %" PRId64 " week %d: weekly total "
+					"is not an integer",
+				    path, (int64_t)sqlite3_column_int64(st, 0),
+				    sqlite3_column_int(st, 1));
+				goto fail;
+			}
+			printf("%" PRId64 "\t%d\t%" PRId64 "\n",
+			    (int64_t)sqlite3_column_int64(st, 0),
+			    sqlite3_column_int(st, 1),
+			    (int64_t)sqlite3_column_int64(st, 2));
+		}
+		if (rc != SQLITE_DONE) {
+			db_fail(&l);
+			goto fail;
+		}
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(l.db);
+	return EXIT_SUCCESS;
+fail:
+	sqlite3_finalize(st);
+	sqlite3_close(l.db);
+	return EXIT_FAILURE;
+}
+
+static void
+usage(FILE *fp)
+{
+	fputs("usage: listen-load [--busy-timeout seconds] [--source name] db "
+	      "[-- command [arg ...]]\n"
+	      "       listen-load [--busy-timeout seconds] --weekly db\n",
+	    fp);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{"busy-timeout", required_argument, NULL, 'b'},
+		{"help", no_argument, NULL, 'h'},
+		{"source", required_argument, NULL, 's'},
+		{"weekly", no_argument, NULL, 'w'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *source = NULL, *path, *err;
+	char *const *cmd = NULL;
+	int64_t busy = BUSY_TIMEOUT_DEFAULT;
+	int ch, rc, weekly_mode = 0;
+
+	msg_init("listen-load");
+	usage_set(usage);
+	argv[0] = (char *)"listen-load"; /* getopt's messages name it */
+	/*
+	 * "+": options end at the first operand, as for timeout(1), so that
+	 * COMMAND's own options after "--" are never ours.
+	 */
+	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'b':
+			/* sqlite3_busy_timeout takes an int of milliseconds. */
+			err = num_i64(optarg, strlen(optarg), 0,
+			    INT32_MAX / 1000, &busy);
+			if (err != NULL)
+				usage_error("--busy-timeout: %s: '%s'", err,
+				    quote_value(optarg, strlen(optarg)));
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_SUCCESS;
+		case 's':
+			source = optarg;
+			break;
+		case 'w':
+			weekly_mode = 1;
+			break;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind == argc)
+		usage_error("missing operand: db");
+	path = argv[optind++];
+	if (optind < argc) {
+		if (weekly_mode || strcmp(argv[optind], "--") != 0)
+			usage_error("unexpected operand '%s'", argv[optind]);
+		if (++optind == argc)
+			usage_error("missing command after '--'");
+		cmd = argv + optind;
+	}
+	if (weekly_mode) {
+		if (source != NULL)
+			usage_error("--source is for a load, not --weekly");
+		rc = weekly(path, (int)busy);
+		return msg_close_stdout() ? EXIT_FAILURE : rc;
+	}
+	return load(path, source, cmd, (int)busy);
+}

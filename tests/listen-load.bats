@@ -1,0 +1,366 @@
+bats_require_minimum_version 1.5.0
+load test_helper
+
+# listen-load: the warehouse of SPEC section 6.  Expected weekly totals in
+# the fixtures are worked out by hand from the listens fixtures.
+
+setup() {
+	L="$FIX/listen-load"
+	HEADER="played_at<TAB>user_id<TAB>track_id<TAB>ms_played"
+	USAGE="usage: listen-load [--busy-timeout seconds] [--source name] db [-- command [arg ...]]
+       listen-load [--busy-timeout seconds] --weekly db"
+}
+
+@test "listen-load: a fresh load stores every listen" {
+	listen-load w.db < "$L/fresh.listens.tsv"
+	query w.db "select played_at, user_id, track_id, ms_played from listens order by 1, 2, 3" > out.tsv
+	tail -n +2 "$L/fresh.listens.tsv" | diff -u - out.tsv
+}
+
+@test "listen-load: a fresh load stores the weekly totals" {
+	listen-load w.db < "$L/fresh.listens.tsv"
+	query w.db "select * from weekly_listening order by year, week" > out.tsv
+	diff -u "$L/fresh.weekly_listening.tsv" out.tsv
+}
+
+@test "listen-load: a fresh load records one ingestions row" {
+	listen-load w.db < "$L/fresh.listens.tsv"
+	run -0 query w.db "select batch_id, source, rows_read, rows_inserted, rows_duplicate, rows_conflicting, length(started_at), started_at <= finished_at from ingestions"
+	[ "$output" = "1	<stdin>	5	5	0	0	24	1" ]
+	run -0 query w.db "select count(*) from listens where batch_id = 1"
+	[ "$output" = 5 ]
+}
+
+@test "listen-load: a fresh load prints the summary line" {
+	run --separate-stderr -0 listen-load w.db < "$L/fresh.listens.tsv"
+	[ "$stderr" = "listen-load: w.db: read 5, inserted 5, duplicates 0, conflicts 0" ]
+	[ -z "$output" ]
+}
+
+@test "listen-load: the schema has user_version 1" {
+	listen-load w.db < "$L/fresh.listens.tsv"
+	run -0 query w.db "pragma user_version"
+	[ "$output" = 1 ]
+}
+
+@test "listen-load: the warehouse is in WAL mode" {
+	listen-load w.db < "$L/fresh.listens.tsv"
+	run -0 query w.db "pragma journal_mode"
+	[ "$output" = wal ]
+}
+
+@test "listen-load: re-loading the same stream inserts nothing" {
+	listen-load w.db < "$L/fresh.listens.tsv"
+	run --separate-stderr -0 listen-load w.db < "$L/fresh.listens.tsv"
+	[ "$stderr" = "listen-load: w.db: read 5, inserted 0, duplicates 5, conflicts 0" ]
+	run -0 query w.db "select count(*), max(batch_id) from listens"
+	[ "$output" = "5	1" ]
+}
+
+@test "listen-load: re-loading the same stream leaves the weekly totals unchanged" {
+	listen-load w.db < "$L/fresh.listens.tsv"
+	listen-load w.db < "$L/fresh.listens.tsv"
+	query w.db "select * from weekly_listening order by year, week" > out.tsv
+	diff -u "$L/fresh.weekly_listening.tsv" out.tsv
+}
+
+@test "listen-load: a run that inserts nothing still records its batch" {
+	listen-load w.db < "$L/fresh.listens.tsv"
+	listen-load w.db < "$L/fresh.listens.tsv"
+	run -0 query w.db "select batch_id, rows_read, rows_inserted, rows_duplicate, rows_conflicting from ingestions order by 1"
+	[ "$output" = "1	5	5	0	0
+2	5	0	5	0" ]
+}
+
+@test "listen-load: a header-only stream records an empty batch" {
+	run --separate-stderr -0 listen-load w.db < "$L/header-only.listens.tsv"
+	[ "$stderr" = "listen-load: w.db: read 0, inserted 0, duplicates 0, conflicts 0" ]
+	run -0 query w.db "select batch_id, rows_read, rows_inserted from ingestions"
+	[ "$output" = "1	0	0" ]
+}
+
+@test "listen-load: two overlapping streams give the union" {
+	listen-load w.db < "$L/overlap-a.listens.tsv"
+	run --separate-stderr -0 listen-load w.db < "$L/overlap-b.listens.tsv"
+	[ "$stderr" = "listen-load: w.db: read 4, inserted 2, duplicates 2, conflicts 0" ]
+	query w.db "select played_at, user_id, track_id, ms_played from listens order by 1, 2, 3" > out.tsv
+	tail -n +2 "$L/fresh.listens.tsv" | diff -u - out.tsv
+}
+
+@test "listen-load: two overlapping streams give the weekly totals of the union" {
+	listen-load w.db < "$L/overlap-a.listens.tsv"
+	listen-load w.db < "$L/overlap-b.listens.tsv"
+	query w.db "select * from weekly_listening order by year, week" > out.tsv
+	diff -u "$L/fresh.weekly_listening.tsv" out.tsv
+}
+
+@test "listen-load: the same key earlier in the same input is a duplicate" {
+	run --separate-stderr -0 listen-load w.db < "$L/dup-in-input.listens.tsv"
+	[ "$stderr" = "listen-load: w.db: read 3, inserted 2, duplicates 1, conflicts 0" ]
+	query w.db "select * from weekly_listening" > out.tsv
+	diff -u "$L/dup-in-input.weekly_listening.tsv" out.tsv
+}
+
+@test "listen-load: the same key with another ms_played is counted as a conflict" {
+	listen-load w.db < "$L/fresh.listens.tsv"
+	run --separate-stderr -0 listen-load w.db < "$L/conflict.listens.tsv"
+	[ "$stderr" = "listen-load: w.db: read 1, inserted 0, duplicates 0, conflicts 1" ]
+	run -0 query w.db "select rows_conflicting from ingestions where batch_id = 2"
+	[ "$output" = 1 ]
+}
+
+@test "listen-load: a conflicting row is kept in conflicts with its batch" {
+	listen-load w.db < "$L/fresh.listens.tsv"
+	listen-load w.db < "$L/conflict.listens.tsv"
+	query w.db "select * from conflicts" > out.tsv
+	diff -u "$L/conflict.conflicts.tsv" out.tsv
+}
+
+@test "listen-load: a conflict leaves the stored row and the weekly totals unchanged" {
+	listen-load w.db < "$L/fresh.listens.tsv"
+	listen-load w.db < "$L/conflict.listens.tsv"
+	run -0 query w.db "select ms_played, batch_id from listens where played_at = '2024-12-30T00:00:00.000Z' and user_id = 'alice'"
+	[ "$output" = "30000	1" ]
+	query w.db "select * from weekly_listening order by year, week" > out.tsv
+	diff -u "$L/fresh.weekly_listening.tsv" out.tsv
+}
+
+@test "listen-load: escaped fields are stored unescaped" {
+	listen-load w.db < "$L/escapes.listens.tsv"
+	run -0 query w.db "select user_id = 'AC\\DC', track_id = 'T.N.T.' || char(9) || 'live' from listens"
+	[ "$output" = "1	1" ]
+}
+
+@test "listen-load: weeks are ISO week-years of the start of play" {
+	listen-load w.db < "$L/iso-edges.listens.tsv"
+	query w.db "select * from weekly_listening order by year, week" > out.tsv
+	diff -u "$L/iso-edges.weekly_listening.tsv" out.tsv
+}
+
+@test "listen-load: --source names the batch" {
+	listen-load --source spotify-2024.csv w.db < "$L/fresh.listens.tsv"
+	run -0 query w.db "select source from ingestions"
+	[ "$output" = spotify-2024.csv ]
+}
+
+@test "listen-load: a COMMAND's stream is loaded and the batch named by the command line" {
+	cp "$L/fresh.listens.tsv" in.tsv
+	run --separate-stderr -0 listen-load w.db -- cat in.tsv
+	[ "$stderr" = "listen-load: w.db: read 5, inserted 5, duplicates 0, conflicts 0" ]
+	run -0 query w.db "select source, rows_inserted from ingestions"
+	[ "$output" = "cat in.tsv	5" ]
+}
+
+@test "listen-load: a COMMAND that exits 1 after good rows stores nothing" {
+	listen-load w.db < "$L/fresh.listens.tsv"
+	sqlite3 w.db .dump > before.sql
+	# shellcheck disable=SC2016 # $1 is the inner bash's
+	run --separate-stderr -1 listen-load w.db -- bash -c 'cat "$1"; exit 1' bash "$L/one-more.listens.tsv"
+	[ "$stderr" = "listen-load: bash: exited with status 1; nothing stored" ]
+	sqlite3 w.db .dump > after.sql
+	diff -u before.sql after.sql
+}
+
+@test "listen-load: a COMMAND killed by a signal stores nothing" {
+	listen-load w.db < "$L/fresh.listens.tsv"
+	sqlite3 w.db .dump > before.sql
+	# shellcheck disable=SC2016 # $1 is the inner bash's
+	run --separate-stderr -1 listen-load w.db -- bash -c 'cat "$1"; kill -KILL $$' bash "$L/one-more.listens.tsv"
+	[ "$stderr" = "listen-load: bash: killed by signal 9; nothing stored" ]
+	sqlite3 w.db .dump > after.sql
+	diff -u before.sql after.sql
+}
+
+@test "listen-load: a COMMAND that does not exist fails" {
+	run --separate-stderr -1 listen-load w.db -- no-such-command-here x
+	[ "$stderr" = "listen-load: no-such-command-here: No such file or directory" ]
+	run -0 query w.db "select count(*) from sqlite_schema"
+	[ "$output" = 0 ]
+}
+
+@test "listen-load: a bad row from a COMMAND names it and stops it" {
+	# shellcheck disable=SC2016 # $1 is the inner bash's
+	run --separate-stderr -1 timeout 20 listen-load w.db -- bash -c 'cat "$1"; exec sleep 60' bash "$L/negative-ms.listens.tsv"
+	[ "$stderr" = "listen-load: bash:3: field 4 is out of range: '-5'" ]
+}
+
+@test "listen-load: a COMMAND's stderr passes through" {
+	# shellcheck disable=SC2016 # $1 is the inner bash's
+	run --separate-stderr -0 listen-load w.db -- bash -c 'echo "parse: 1 rejected" >&2; cat "$1"' bash "$L/header-only.listens.tsv"
+	[ "$stderr" = "parse: 1 rejected
+listen-load: w.db: read 0, inserted 0, duplicates 0, conflicts 0" ]
+}
+
+@test "listen-load: a stream cut mid-line stores nothing" {
+	run --separate-stderr -1 listen-load w.db < "$L/cut.listens.tsv"
+	[ "$stderr" = "listen-load: <stdin>:3: stream ends in the middle of a line" ]
+	run -0 query w.db "select count(*) from sqlite_schema"
+	[ "$output" = 0 ]
+}
+
+@test "listen-load: a stream cut mid-line leaves a loaded warehouse as it was" {
+	listen-load w.db < "$L/fresh.listens.tsv"
+	sqlite3 w.db .dump > before.sql
+	run --separate-stderr -1 listen-load w.db < "$L/cut.listens.tsv"
+	[ "$stderr" = "listen-load: <stdin>:3: stream ends in the middle of a line" ]
+	sqlite3 w.db .dump > after.sql
+	diff -u before.sql after.sql
+}
+
+@test "listen-load: a wrong header fails at line 1 and stores nothing" {
+	run --separate-stderr -1 listen-load w.db < "$L/weekly-stream.tsv"
+	[ "$stderr" = "listen-load: <stdin>:1: expected header '$HEADER', got 'year<TAB>week<TAB>listening_ms'" ]
+	run -0 query w.db "select count(*) from sqlite_schema"
+	[ "$output" = 0 ]
+}
+
+@test "listen-load: empty input fails" {
+	run --separate-stderr -1 listen-load w.db < /dev/null
+	[ "$stderr" = "listen-load: <stdin>:1: empty input: expected header '$HEADER'" ]
+	[ -z "$output" ]
+}
+
+@test "listen-load: a played_at that is not a date fails with its line and stores nothing" {
+	run --separate-stderr -1 listen-load w.db < "$L/bad-date.listens.tsv"
+	[ "$stderr" = "listen-load: <stdin>:4: played_at is not a calendar date: '2024-02-30T10:00:00.000Z'" ]
+	run -0 query w.db "select count(*) from sqlite_schema"
+	[ "$output" = 0 ]
+}
+
+@test "listen-load: a played_at not in the stream form fails with its line" {
+	run --separate-stderr -1 listen-load w.db < "$L/bad-time.listens.tsv"
+	[ "$stderr" = "listen-load: <stdin>:3: played_at is not a YYYY-MM-DDTHH:MM:SS.mmmZ time: '2024-05-01 10:05:00'" ]
+}
+
+@test "listen-load: a negative ms_played fails with its line and stores nothing" {
+	run --separate-stderr -1 listen-load w.db < "$L/negative-ms.listens.tsv"
+	[ "$stderr" = "listen-load: <stdin>:3: field 4 is out of range: '-5'" ]
+	run -0 query w.db "select count(*) from sqlite_schema"
+	[ "$output" = 0 ]
+}
+
+@test "listen-load: a wrong field count fails with its line and stores nothing" {
+	run --separate-stderr -1 listen-load w.db < "$L/short-row.listens.tsv"
+	[ "$stderr" = "listen-load: <stdin>:3: expected 4 fields, got 3" ]
+	run -0 query w.db "select count(*) from sqlite_schema"
+	[ "$output" = 0 ]
+}
+
+@test "listen-load: a weekly total of exactly 2^63 - 1 ms is stored" {
+	listen-load w.db < "$L/max.listens.tsv"
+	run -0 query w.db "select listening_ms, typeof(listening_ms) from weekly_listening"
+	[ "$output" = "9223372036854775807	integer" ]
+}
+
+@test "listen-load: a stored weekly total pushed past 2^63 - 1 ms rolls back" {
+	listen-load w.db < "$L/max.listens.tsv"
+	sqlite3 w.db .dump > before.sql
+	run --separate-stderr -1 listen-load w.db < "$L/plus-one.listens.tsv"
+	[ "$stderr" = "listen-load: w.db: 2024 week 1: weekly total passes 2^63 - 1 ms" ]
+	sqlite3 w.db .dump > after.sql
+	diff -u before.sql after.sql
+}
+
+@test "listen-load: a stream whose weekly total passes 2^63 - 1 ms stores nothing" {
+	run --separate-stderr -1 listen-load w.db < "$L/overflow.listens.tsv"
+	[ "$stderr" = "listen-load: <stdin>:3: weekly total passes 2^63 - 1 ms" ]
+	run -0 query w.db "select count(*) from sqlite_schema"
+	[ "$output" = 0 ]
+}
+
+@test "listen-load: a warehouse of a newer schema version fails and is left unchanged" {
+	sqlite3 w.db "create table t (a); insert into t values (1); pragma user_version = 2"
+	cp w.db before.db
+	run --separate-stderr -1 listen-load w.db < "$L/fresh.listens.tsv"
+	[ "$stderr" = "listen-load: w.db: schema version 2 is newer than this program's version 1" ]
+	cmp before.db w.db
+}
+
+@test "listen-load: a file that is not SQLite fails and is left unchanged" {
+	printf 'played_at\tuser_id\ttrack_id\tms_played\n' > w.db
+	cp w.db before.db
+	run --separate-stderr -1 listen-load w.db < "$L/fresh.listens.tsv"
+	[ "$stderr" = "listen-load: w.db: file is not a database" ]
+	cmp before.db w.db
+}
+
+@test "listen-load: a reader during a load sees the warehouse as before it" {
+	listen-load w.db < "$L/fresh.listens.tsv"
+	# shellcheck disable=SC2016 # $1 is the inner bash's
+	listen-load w.db -- bash -c 'cat "$1"; sleep 0.5; sqlite3 w.db "select count(*) from listens" > during.txt' bash "$L/one-more.listens.tsv"
+	[ "$(cat during.txt)" = 5 ]
+	run -0 query w.db "select count(*) from listens"
+	[ "$output" = 6 ]
+}
+
+@test "listen-load: a second load with --busy-timeout 0 fails while a load runs" {
+	listen-load w.db < "$L/fresh.listens.tsv"
+	# shellcheck disable=SC2016 # $1 is the inner bash's
+	run --separate-stderr -0 listen-load w.db -- bash -c 'listen-load --busy-timeout 0 w.db < "$1" 2> second.err; echo "$?" > second.rc; cat "$1"' bash "$L/one-more.listens.tsv"
+	[ "$(cat second.rc)" = 1 ]
+	[ "$(cat second.err)" = "listen-load: w.db: database is locked" ]
+}
+
+@test "listen-load: --weekly prints the weekly stream of the warehouse" {
+	listen-load w.db < "$L/fresh.listens.tsv"
+	listen-load --weekly w.db > out.tsv
+	diff -u "$L/fresh.weekly.tsv" out.tsv
+}
+
+@test "listen-load: --weekly on a missing warehouse fails and does not create it" {
+	run --separate-stderr -1 listen-load --weekly nope.db
+	[ "$stderr" = "listen-load: nope.db: unable to open database file" ]
+	[ -z "$output" ]
+	[ ! -e nope.db ]
+}
+
+@test "listen-load: --weekly to /dev/full exits 1" {
+	listen-load w.db < "$L/fresh.listens.tsv"
+	run --separate-stderr -1 bash -c 'listen-load --weekly w.db > /dev/full'
+	[ "$stderr" = "listen-load: write error: No space left on device" ]
+}
+
+@test "listen-load: --weekly with an extra operand is a usage error" {
+	run --separate-stderr -2 listen-load --weekly w.db -- cat
+	[ "$stderr" = "listen-load: unexpected operand '--'
+$USAGE" ]
+}
+
+@test "listen-load: an unknown option is a usage error" {
+	run --separate-stderr -2 listen-load --bogus w.db
+	[ "$stderr" = "listen-load: unrecognized option '--bogus'
+$USAGE" ]
+	[ -z "$output" ]
+}
+
+@test "listen-load: a missing db operand is a usage error" {
+	run --separate-stderr -2 listen-load
+	[ "$stderr" = "listen-load: missing operand: db
+$USAGE" ]
+	[ -z "$output" ]
+}
+
+@test "listen-load: an operand without -- before it is a usage error" {
+	run --separate-stderr -2 listen-load w.db extra
+	[ "$stderr" = "listen-load: unexpected operand 'extra'
+$USAGE" ]
+}
+
+@test "listen-load: -- without a command is a usage error" {
+	run --separate-stderr -2 listen-load w.db --
+	[ "$stderr" = "listen-load: missing command after '--'
+$USAGE" ]
+}
+
+@test "listen-load: a bad --busy-timeout is a usage error" {
+	run --separate-stderr -2 listen-load --busy-timeout 1.5 w.db
+	[ "$stderr" = "listen-load: --busy-timeout: not a number: '1.5'
+$USAGE" ]
+	[ ! -e w.db ]
+}
+
+@test "listen-load: --help prints the usage to stdout" {
+	run --separate-stderr -0 listen-load --help
+	[ "$output" = "$USAGE" ]
+	[ -z "$stderr" ]
+}
