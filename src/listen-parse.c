@@ -1,0 +1,1155 @@
+/*
+ * listen-parse: turns raw listening exports into the listens stream.
+ *
+ * In:  CSV or TSV files with a header line (stdin when none or "-"); the
+ *      delimiter is found in the header, the columns by their names.
+ * Out: listens TSV (played_at, user_id, track_id, ms_played) on stdout.
+ *
+ * The rules are SPEC section 5: the alias table, the ambiguity stop, end
+ * times turned into start times, rejects in a fixed order with the line
+ * where the record starts, non-music rows skipped and counted, and the
+ * reject share decided in integers at the end.  Every header is read and
+ * mapped before the first byte of output, so a file that cannot be mapped
+ * costs nothing downstream.  Memory is one record plus one header per file.
+ */
+#include <csv.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "msg.h"
+#include "num.h"
+#include "timestamp.h"
+#include "tsv.h"
+
+#define NONE SIZE_MAX
+#define MAX_SHOWN 20		 /* reject messages shown on stderr */
+#define MAX_PLAYED 86400000LL	 /* 24 h: a longer play is not believed */
+#define MS_PER_DAY 86400000LL
+#define DEFAULT_MIN_TIME 946684800000LL /* 2000-01-01T00:00:00Z */
+
+enum role {
+	R_START,
+	R_END,
+	R_MS,
+	R_SEC,
+	R_USER,
+	R_TRACK,
+	R_ARTIST,
+	R_TITLE,
+	R_NONMUSIC, /* an episode, show or audiobook field: Spotify */
+	R_ITEMTYPE, /* Apple's Item Type */
+	NROLES
+};
+
+/* Header names as real exports write them, normalised (see normalise). */
+static const struct alias {
+	const char *name;
+	enum role role;
+} aliases[] = {
+	{"playedat", R_START},
+	{"listenedat", R_START},
+	{"timestamp", R_START},
+	{"datetime", R_START},
+	{"starttime", R_START},
+	{"eventstarttimestamp", R_START},
+	{"ts", R_END},
+	{"endtime", R_END},
+	{"endedat", R_END},
+	{"msplayed", R_MS},
+	{"playdurationms", R_MS},
+	{"playdurationmilliseconds", R_MS},
+	{"listenedms", R_MS},
+	{"playduration", R_SEC},
+	{"secondsplayed", R_SEC},
+	{"userid", R_USER},
+	{"user", R_USER},
+	{"username", R_USER},
+	{"trackid", R_TRACK},
+	{"spotifytrackuri", R_TRACK},
+	{"trackuri", R_TRACK},
+	{"recordingmbid", R_TRACK},
+	{"artist", R_ARTIST},
+	{"artistname", R_ARTIST},
+	{"mastermetadataalbumartistname", R_ARTIST},
+	{"track", R_TITLE},
+	{"trackname", R_TITLE},
+	{"title", R_TITLE},
+	{"contentname", R_TITLE},
+	{"mastermetadatatrackname", R_TITLE},
+	{"episodename", R_NONMUSIC},
+	{"episodeshowname", R_NONMUSIC},
+	{"spotifyepisodeuri", R_NONMUSIC},
+	{"audiobooktitle", R_NONMUSIC},
+	{"audiobookuri", R_NONMUSIC},
+	{"audiobookchapteruri", R_NONMUSIC},
+	{"audiobookchaptertitle", R_NONMUSIC},
+	{"podcastname", R_NONMUSIC},
+	{"showname", R_NONMUSIC},
+	{"itemtype", R_ITEMTYPE},
+};
+
+/* Apple's item types that are not a play of a song. */
+static const char *const apple_nonmusic[] = {
+	"AD",
+	"NON_SONG_CLIP",
+	"AGGREGATE_NON_CATALOG_PLAY_TIME",
+};
+#define NAPPLE_NONMUSIC (sizeof apple_nonmusic / sizeof apple_nonmusic[0])
+
+/* What the command line asked for; NULL/0 where the header decides. */
+struct opts {
+	const char *time, *end_time, *duration, *user, *track, *artist;
+	const char *title, *set_user, *rejects;
+	int64_t scale; /* --duration-unit: 1 ms, 1000 s, 0 not given */
+	int64_t max_reject; /* thousandths of a percent */
+	int64_t min_time, max_time;
+	int verbose;
+};
+
+/* One record: its fields, and its bytes as written for --rejects. */
+struct record {
+	char *data; /* the fields' bytes, one after another */
+	size_t len, cap;
+	size_t *off, *flen;
+	size_t nf, fcap;
+	char *raw;
+	size_t rawlen, rawcap;
+};
+
+/* The columns a file's header gave each role (NONE when absent). */
+struct map {
+	size_t ncols;
+	char **names; /* as written, made printable for messages */
+	size_t time, dur, user, track, artist, title, itemtype;
+	int time_is_end;
+	int64_t scale;
+	size_t *nonmusic, nnonmusic;
+};
+
+struct run {
+	const struct opts *o;
+	FILE *rejects;
+	int64_t nread, nwritten, nrejected, nskipped;
+};
+
+struct src {
+	FILE *fp;
+	const char *name;
+	struct run *run;
+	char delim;
+	int tsv;
+	struct csv_parser csv;
+	char *line;
+	size_t cap, off;
+	ssize_t linelen;
+	long lineno;	 /* physical lines read so far */
+	long recline;	 /* the line where the current record started */
+	int open;	 /* a record has begun and not yet ended */
+	int in_header;	 /* the record being read is the header */
+	int have_header;
+	struct record rec;
+	struct map map;
+};
+
+static void
+buf_add(char **buf, size_t *len, size_t *cap, const char *p, size_t n)
+{
+	if (*len + n > *cap) {
+		*cap = (*len + n) * 2 + 64;
+		*buf = xrealloc(*buf, *cap);
+	}
+	if (n > 0)
+		memcpy(*buf + *len, p, n);
+	*len += n;
+}
+
+static void
+field_add(struct record *r, const char *p, size_t n)
+{
+	if (r->nf == r->fcap) {
+		r->fcap = r->fcap * 2 + 16;
+		r->off = xrealloc(r->off, r->fcap * sizeof *r->off);
+		r->flen = xrealloc(r->flen, r->fcap * sizeof *r->flen);
+	}
+	r->off[r->nf] = r->len;
+	r->flen[r->nf] = n;
+	r->nf++;
+	buf_add(&r->data, &r->len, &r->cap, p, n);
+}
+
+static void
+record_clear(struct record *r)
+{
+	r->len = r->nf = r->rawlen = 0;
+}
+
+static void
+record_free(struct record *r)
+{
+	free(r->data);
+	free(r->off);
+	free(r->flen);
+	free(r->raw);
+}
+
+/* Field i of the record; an absent column (NONE) reads as empty. */
+static const char *
+field(const struct record *r, size_t i, size_t *len)
+{
+	if (i == NONE || i >= r->nf) {
+		*len = 0;
+		return "";
+	}
+	*len = r->flen[i];
+	return r->data + r->off[i];
+}
+
+/*
+ * Header names are compared case-insensitively and without spaces, '_'
+ * and '-', so that "Play Duration Milliseconds", "msPlayed" and "ms_played"
+ * are found by one table.
+ */
+static char *
+normalise(const char *s, size_t len)
+{
+	char *out = xmalloc(len + 1);
+	size_t i, o = 0;
+
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (c == ' ' || c == '_' || c == '-')
+			continue;
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static int
+role_of(const char *s, size_t len)
+{
+	char *n = normalise(s, len);
+	size_t i;
+	int role = -1;
+
+	for (i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+		if (strcmp(n, aliases[i].name) == 0) {
+			role = (int)aliases[i].role;
+			break;
+		}
+	free(n);
+	return role;
+}
+
+/* The length of the UTF-8 sequence at p (shortest form, no surrogates). */
+static size_t
+utf8_len(const unsigned char *p, size_t n)
+{
+	size_t need, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] < 0xc2)
+		return 0;
+	need = p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : p[0] < 0xf5 ? 4 : 0;
+	if (need == 0 || n < need)
+		return 0;
+	for (i = 1; i < need; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0) ||
+	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))
+		return 0;
+	return need;
+}
+
+static int
+utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	size_t n;
+
+	for (; p < end; p += n)
+		if ((n = utf8_len(p, (size_t)(end - p))) == 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * The raw record for the rejects file: the four stream escapes, a NUL as
+ * \0 and a byte that is not UTF-8 as \xHH, so that every byte survives.
+ */
+static void
+put_raw(FILE *fp, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	size_t n;
+
+	while (p < end) {
+		n = utf8_len(p, (size_t)(end - p));
+		if (n == 0) {
+			fprintf(fp, "\\x%02x", *p++);
+			continue;
+		}
+		if (*p == '\0')
+			fputs("\\0", fp);
+		else
+			tsv_put(fp, (const char *)p, n);
+		p += n;
+	}
+}
+
+static void
+reject(struct src *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+reject(struct src *s, const char *fmt, ...)
+{
+	struct run *run = s->run;
+	const struct record *r = &s->rec;
+	char reason[512];
+	size_t rawlen = r->rawlen;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof reason, fmt, ap);
+	va_end(ap);
+	if (++run->nrejected <= MAX_SHOWN)
+		warnmsg("%s:%ld: %s", s->name, s->recline, reason);
+	if (run->rejects == NULL)
+		return;
+	/* The record as written, less the line end that closed it. */
+	if (rawlen > 0 && r->raw[rawlen - 1] == '\n')
+		rawlen--;
+	if (rawlen > 0 && r->raw[rawlen - 1] == '\r')
+		rawlen--;
+	tsv_put(run->rejects, s->name, strlen(s->name));
+	fprintf(run->rejects, "\t%ld\t", s->recline);
+	tsv_put(run->rejects, reason, strlen(reason));
+	fputc('\t', run->rejects);
+	put_raw(run->rejects, r->raw, rawlen);
+	fputc('\n', run->rejects);
+}
+
+/*
+ * Spotify marks a podcast or audiobook by leaving the track empty and
+ * filling an episode, show or chapter field; Apple names the item type.
+ */
+static int
+is_nonmusic(const struct map *m, const struct record *r)
+{
+	const char *p;
+	size_t i, len, len2;
+
+	if (m->itemtype != NONE) {
+		p = field(r, m->itemtype, &len);
+		for (i = 0; i < NAPPLE_NONMUSIC; i++)
+			if (len == strlen(apple_nonmusic[i]) &&
+			    memcmp(p, apple_nonmusic[i], len) == 0)
+				return 1;
+	}
+	field(r, m->track, &len);
+	field(r, m->title, &len2);
+	if (len != 0 || len2 != 0)
+		return 0;
+	for (i = 0; i < m->nnonmusic; i++) {
+		field(r, m->nonmusic[i], &len);
+		if (len != 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* A time as written: digits (and a point) are epoch, the rest ISO 8601. */
+static const char *
+parse_time(const char *p, size_t len, int64_t *ms)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((p[i] < '0' || p[i] > '9') && p[i] != '.')
+			return ts_parse_iso(p, len, ms);
+	return ts_parse_epoch(p, len, ms);
+}
+
+/*
+ * track_id: the source's id when it has one; else "artist - title", or
+ * whichever of the two is not empty; else empty (SPEC section 3).
+ */
+static void
+put_track(FILE *fp, const struct map *m, const struct record *r)
+{
+	const char *id, *artist, *title;
+	size_t idlen, alen, tlen;
+
+	id = field(r, m->track, &idlen);
+	if (idlen > 0) {
+		tsv_put(fp, id, idlen);
+		return;
+	}
+	artist = field(r, m->artist, &alen);
+	title = field(r, m->title, &tlen);
+	tsv_put(fp, artist, alen);
+	if (alen > 0 && tlen > 0)
+		fputs(" - ", fp);
+	tsv_put(fp, title, tlen);
+}
+
+/* One data record: checked in the SPEC's order, then written or counted. */
+static void
+take_record(struct src *s)
+{
+	const struct opts *o = s->run->o;
+	const struct map *m = &s->map;
+	const struct record *r = &s->rec;
+	const char *p, *err, *tname = m->names[m->time];
+	const char *dname = m->names[m->dur];
+	char stamp[TS_LEN + 1];
+	int64_t t, ms;
+	size_t len;
+
+	s->run->nread++;
+	if (r->nf != m->ncols) {
+		reject(s, "expected %zu fields, got %zu", m->ncols, r->nf);
+		return;
+	}
+	if (memchr(r->raw, '\0', r->rawlen) != NULL) {
+		reject(s, "NUL byte in record");
+		return;
+	}
+	if (!utf8_valid(r->raw, r->rawlen)) {
+		reject(s, "invalid UTF-8 in record");
+		return;
+	}
+	if (is_nonmusic(m, r)) {
+		s->run->nskipped++;
+		return;
+	}
+
+	p = field(r, m->time, &len);
+	if (len == 0) {
+		reject(s, "%s is missing", tname);
+		return;
+	}
+	if ((err = parse_time(p, len, &t)) != NULL) {
+		reject(s, "%s is %s: '%s'", tname, err, quote_value(p, len));
+		return;
+	}
+	/* The time as written is checked: it is what the source claims. */
+	if (t < o->min_time || t > o->max_time) {
+		reject(s, "%s is outside the accepted window: '%s'", tname,
+		    quote_value(p, len));
+		return;
+	}
+
+	p = field(r, m->dur, &len);
+	if (len == 0) {
+		reject(s, "%s is missing", dname);
+		return;
+	}
+	if ((err = num_decimal_ms(p, len, m->scale, &ms)) != NULL) {
+		if (strcmp(err, "out of range") != 0)
+			reject(s, "%s is %s: '%s'", dname, err,
+			    quote_value(p, len));
+		else if (p[0] == '-')
+			reject(s, "%s is negative: '%s'", dname,
+			    quote_value(p, len));
+		else
+			reject(s, "%s is longer than 24 h: '%s'", dname,
+			    quote_value(p, len));
+		return;
+	}
+	if (ms < 0) {
+		reject(s, "%s is negative: '%s'", dname, quote_value(p, len));
+		return;
+	}
+	if (ms > MAX_PLAYED) {
+		reject(s, "%s is longer than 24 h: '%s'", dname,
+		    quote_value(p, len));
+		return;
+	}
+
+	/* Spotify's ts and endTime are the end of the play. */
+	ts_format(m->time_is_end ? t - ms : t, stamp);
+	fputs(stamp, stdout);
+	putchar('\t');
+	if (o->set_user != NULL)
+		tsv_put(stdout, o->set_user, strlen(o->set_user));
+	else {
+		p = field(r, m->user, &len);
+		tsv_put(stdout, p, len);
+	}
+	putchar('\t');
+	put_track(stdout, m, r);
+	printf("\t%lld\n", (long long)ms);
+	s->run->nwritten++;
+}
+
+static void
+end_record(struct src *s)
+{
+	s->open = 0;
+	if (s->in_header) {
+		/* Kept for map_header, which clears it. */
+		s->in_header = 0;
+		s->have_header = 1;
+		return;
+	}
+	take_record(s);
+	record_clear(&s->rec);
+}
+
+static void
+csv_field_cb(void *p, size_t len, void *data)
+{
+	struct src *s = data;
+
+	if (!s->open) {
+		s->open = 1;
+		s->recline = s->lineno;
+	}
+	field_add(&s->rec, p, len);
+}
+
+static void
+csv_record_cb(int c, void *data)
+{
+	(void)c;
+	end_record(data);
+}
+
+/* Nothing is trimmed: fields are taken exactly as written. */
+static int
+no_space(unsigned char c)
+{
+	(void)c;
+	return 0;
+}
+
+static int
+feed(struct src *s, const char *p, size_t n)
+{
+	if (csv_parse(&s->csv, p, n, csv_field_cb, csv_record_cb, s) != n) {
+		warnmsg("%s:%ld: %s", s->name, s->lineno,
+		    csv_strerror(csv_error(&s->csv)));
+		return -1;
+	}
+	return 0;
+}
+
+/* 1 a line, 0 the end, -1 a read error (reported). */
+static int
+next_line(struct src *s)
+{
+	errno = 0;
+	s->linelen = getline(&s->line, &s->cap, s->fp);
+	s->off = 0;
+	if (s->linelen < 0) {
+		s->linelen = 0;
+		if (ferror(s->fp)) {
+			warnmsg("%s: read error: %s", s->name,
+			    strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	s->lineno++;
+	return 1;
+}
+
+static int
+blank(const char *p, size_t n)
+{
+	for (; n > 0; p++, n--)
+		if (*p != '\r' && *p != '\n')
+			return 0;
+	return 1;
+}
+
+/* A TSV line without its line end, split at every TAB. */
+static void
+split_tsv(struct src *s, const char *p, size_t n)
+{
+	const char *end, *tab;
+
+	if (n > 0 && p[n - 1] == '\n')
+		n--;
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	end = p + n;
+	record_clear(&s->rec);
+	buf_add(&s->rec.raw, &s->rec.rawlen, &s->rec.rawcap, p, n);
+	for (;;) {
+		tab = memchr(p, '\t', (size_t)(end - p));
+		if (tab == NULL)
+			break;
+		field_add(&s->rec, p, (size_t)(tab - p));
+		p = tab + 1;
+	}
+	field_add(&s->rec, p, (size_t)(end - p));
+}
+
+/*
+ * The delimiter is the candidate the header line holds most of, commas and
+ * semicolons counted outside quotes.  A tie goes to TAB, then comma: a TSV
+ * header may well hold a comma inside a name, a CSV header hardly a TAB.
+ */
+static char
+detect_delim(const char *p, size_t n)
+{
+	size_t tabs = 0, commas = 0, semis = 0, i;
+	int quoted = 0;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == '\t')
+			tabs++;
+		else if (p[i] == '"')
+			quoted = !quoted;
+		else if (!quoted && p[i] == ',')
+			commas++;
+		else if (!quoted && p[i] == ';')
+			semis++;
+	}
+	if (tabs > 0 && tabs >= commas && tabs >= semis)
+		return '\t';
+	if (semis > commas)
+		return ';';
+	return ',';
+}
+
+/* Reads the header record; 0, or -1 after a message. */
+static int
+read_header(struct src *s)
+{
+	int rc;
+
+	for (;;) {
+		if ((rc = next_line(s)) < 0)
+			return -1;
+		if (rc == 0) {
+			warnmsg("%s: empty input: no header line", s->name);
+			return -1;
+		}
+		if (s->lineno == 1 && s->linelen >= 3 &&
+		    memcmp(s->line, "\xef\xbb\xbf", 3) == 0)
+			s->off = 3;
+		if (!blank(s->line + s->off, (size_t)s->linelen - s->off))
+			break;
+	}
+	s->recline = s->lineno;
+	s->delim = detect_delim(s->line + s->off, (size_t)s->linelen - s->off);
+	s->tsv = s->delim == '\t';
+	if (s->tsv) {
+		split_tsv(s, s->line + s->off, (size_t)s->linelen - s->off);
+		s->off = (size_t)s->linelen;
+		s->have_header = 1;
+		return 0;
+	}
+	if (csv_init(&s->csv, 0) != 0)
+		errmsg("out of memory");
+	csv_set_delim(&s->csv, (unsigned char)s->delim);
+	csv_set_space_func(&s->csv, no_space);
+	s->in_header = s->open = 1;
+	/*
+	 * Feed up to one line end at a time and stop at the end of the
+	 * header: the rest of the line belongs to the data, read later.
+	 */
+	while (!s->have_header) {
+		const char *p = s->line + s->off, *end = s->line + s->linelen;
+		size_t n = 0;
+
+		if (p == end) {
+			if ((rc = next_line(s)) < 0)
+				return -1;
+			if (rc == 0) {
+				csv_fini(&s->csv, csv_field_cb, csv_record_cb,
+				    s);
+				break;
+			}
+			continue;
+		}
+		while (p + n < end && p[n] != '\r' && p[n] != '\n')
+			n++;
+		if (p + n < end)
+			n++;
+		if (feed(s, p, n) != 0)
+			return -1;
+		s->off += n;
+	}
+	return 0;
+}
+
+/* The column an option names: the exact name, else the normalised one. */
+static size_t
+find_column(const struct src *s, const char *opt, const char *name)
+{
+	const struct record *h = &s->rec;
+	char *want = normalise(name, strlen(name)), *got;
+	size_t i, found = NONE, nfound = 0;
+
+	for (i = 0; i < h->nf; i++)
+		if (h->flen[i] == strlen(name) &&
+		    memcmp(h->data + h->off[i], name, h->flen[i]) == 0) {
+			free(want);
+			return i;
+		}
+	for (i = 0; i < h->nf; i++) {
+		got = normalise(h->data + h->off[i], h->flen[i]);
+		if (strcmp(got, want) == 0 && nfound++ == 0)
+			found = i;
+		free(got);
+	}
+	free(want);
+	if (nfound == 0)
+		errmsg("%s:%ld: %s: no column '%s' in the header", s->name,
+		    s->recline, opt, quote_value(name, strlen(name)));
+	if (nfound > 1)
+		errmsg("%s:%ld: %s: more than one column matches '%s'",
+		    s->name, s->recline, opt, quote_value(name, strlen(name)));
+	return found;
+}
+
+/* The one column of a role, NONE, or a stop naming two candidates. */
+static size_t
+one_of(const struct src *s, const size_t *cols, size_t n, const char *what,
+    const char *opt)
+{
+	const struct map *m = &s->map;
+
+	if (n > 1)
+		errmsg("%s:%ld: columns '%s' and '%s' both match the %s "
+		       "(name one with %s)",
+		    s->name, s->recline, m->names[cols[0]], m->names[cols[1]],
+		    what, opt);
+	return n == 1 ? cols[0] : NONE;
+}
+
+static void
+say_column(const struct src *s, const char *role, size_t col)
+{
+	if (col == NONE)
+		warnmsg("%s: %s: none", s->name, role);
+	else
+		warnmsg("%s: %s: '%s' (column %zu)", s->name, role,
+		    s->map.names[col], col + 1);
+}
+
+static void
+say_mapping(const struct src *s)
+{
+	const struct map *m = &s->map;
+	const struct opts *o = s->run->o;
+	size_t i;
+
+	warnmsg("%s: delimiter %s", s->name,
+	    s->tsv ? "TAB" : s->delim == ',' ? "comma" : "semicolon");
+	warnmsg("%s: %s time: '%s' (column %zu)", s->name,
+	    m->time_is_end ? "end" : "start", m->names[m->time], m->time + 1);
+	warnmsg("%s: duration: '%s' (column %zu, %s)", s->name,
+	    m->names[m->dur], m->dur + 1, m->scale == 1 ? "ms" : "s");
+	if (o->set_user != NULL)
+		warnmsg("%s: user: set to '%s'", s->name,
+		    quote_value(o->set_user, strlen(o->set_user)));
+	else
+		say_column(s, "user", m->user);
+	say_column(s, "track id", m->track);
+	say_column(s, "artist", m->artist);
+	say_column(s, "title", m->title);
+	for (i = 0; i < m->nnonmusic; i++)
+		say_column(s, "non-music marker", m->nonmusic[i]);
+	if (m->itemtype != NONE)
+		say_column(s, "item type", m->itemtype);
+}
+
+/* Maps the header to roles (SPEC section 5), or stops with exit 1. */
+static void
+map_header(struct src *s)
+{
+	const struct opts *o = s->run->o;
+	const struct record *h = &s->rec;
+	struct map *m = &s->map;
+	size_t *by[NROLES], nby[NROLES] = {0}, i, nd;
+	int role;
+
+	m->ncols = h->nf;
+	m->names = xmalloc(h->nf * sizeof *m->names);
+	for (i = 0; i < NROLES; i++)
+		by[i] = xmalloc(h->nf * sizeof *by[i]);
+	for (i = 0; i < h->nf; i++) {
+		const char *p = h->data + h->off[i];
+
+		m->names[i] = xstrdup(quote_value(p, h->flen[i]));
+		if ((role = role_of(p, h->flen[i])) >= 0)
+			by[role][nby[role]++] = i;
+	}
+
+	/* A start column wins over an end column: no guess is needed. */
+	m->time_is_end = 0;
+	if (o->time != NULL)
+		m->time = find_column(s, "--time", o->time);
+	else if (o->end_time != NULL) {
+		m->time = find_column(s, "--end-time", o->end_time);
+		m->time_is_end = 1;
+	} else if (nby[R_START] > 0)
+		m->time = one_of(s, by[R_START], nby[R_START], "start time",
+		    "--time");
+	else {
+		m->time = one_of(s, by[R_END], nby[R_END], "end time",
+		    "--end-time");
+		m->time_is_end = 1;
+	}
+	if (m->time == NONE)
+		errmsg("%s:%ld: no time column in the header (name one with "
+		       "--time or --end-time)",
+		    s->name, s->recline);
+
+	/* Milliseconds and seconds are one role: time played. */
+	m->scale = 1;
+	if (o->duration != NULL)
+		m->dur = find_column(s, "--duration", o->duration);
+	else {
+		nd = nby[R_MS];
+		memcpy(by[R_MS] + nd, by[R_SEC],
+		    nby[R_SEC] * sizeof *by[R_SEC]);
+		nd += nby[R_SEC];
+		m->dur = one_of(s, by[R_MS], nd, "time played", "--duration");
+		if (nby[R_MS] == 0 && nby[R_SEC] == 1)
+			m->scale = 1000;
+	}
+	if (m->dur == NONE)
+		errmsg("%s:%ld: no duration column in the header (name one "
+		       "with --duration)",
+		    s->name, s->recline);
+	if (o->scale != 0)
+		m->scale = o->scale;
+
+	if (o->set_user != NULL)
+		m->user = NONE;
+	else if (o->user != NULL)
+		m->user = find_column(s, "--user", o->user);
+	else
+		m->user = one_of(s, by[R_USER], nby[R_USER], "user", "--user");
+	m->track = o->track != NULL ? find_column(s, "--track", o->track) :
+	    one_of(s, by[R_TRACK], nby[R_TRACK], "track id", "--track");
+	m->artist = o->artist != NULL ? find_column(s, "--artist", o->artist) :
+	    one_of(s, by[R_ARTIST], nby[R_ARTIST], "artist", "--artist");
+	m->title = o->title != NULL ? find_column(s, "--title", o->title) :
+	    one_of(s, by[R_TITLE], nby[R_TITLE], "title", "--title");
+	m->itemtype = nby[R_ITEMTYPE] > 0 ? by[R_ITEMTYPE][0] : NONE;
+	m->nnonmusic = nby[R_NONMUSIC];
+	m->nonmusic = by[R_NONMUSIC];
+	by[R_NONMUSIC] = NULL;
+	for (i = 0; i < NROLES; i++)
+		free(by[i]);
+	record_clear(&s->rec);
+}
+
+/* Reads the data records of one file; 0, or -1 on a read error. */
+static int
+parse_data(struct src *s)
+{
+	struct record *r = &s->rec;
+	int rc;
+
+	if (s->tsv) {
+		while ((rc = next_line(s)) > 0) {
+			if (blank(s->line, (size_t)s->linelen))
+				continue;
+			s->recline = s->lineno;
+			split_tsv(s, s->line, (size_t)s->linelen);
+			take_record(s);
+		}
+		return rc;
+	}
+	/* The rest of the header's last line, then line by line. */
+	rc = 1;
+	do {
+		const char *p = s->line + s->off;
+		size_t n = (size_t)s->linelen - s->off;
+
+		if (!s->open && !blank(p, n)) {
+			s->open = 1;
+			s->recline = s->lineno;
+		}
+		if (s->open)
+			buf_add(&r->raw, &r->rawlen, &r->rawcap, p, n);
+		if (feed(s, p, n) != 0)
+			return -1;
+	} while ((rc = next_line(s)) > 0);
+	if (rc < 0)
+		return -1;
+	csv_fini(&s->csv, csv_field_cb, csv_record_cb, s);
+	return 0;
+}
+
+static void
+close_src(struct src *s)
+{
+	size_t i;
+
+	if (!s->tsv && s->have_header)
+		csv_free(&s->csv);
+	if (s->fp != stdin)
+		fclose(s->fp);
+	for (i = 0; i < s->map.ncols; i++)
+		free(s->map.names[i]);
+	free(s->map.names);
+	free(s->map.nonmusic);
+	free(s->line);
+	record_free(&s->rec);
+}
+
+/* A percentage kept in thousandths, written back the way it was given. */
+static void
+format_pct(char *out, size_t size, int64_t thousandths)
+{
+	int n = snprintf(out, size, "%lld.%03lld",
+	    (long long)(thousandths / 1000), (long long)(thousandths % 1000));
+
+	while (n > 0 && out[n - 1] == '0')
+		out[--n] = '\0';
+	if (n > 0 && out[n - 1] == '.')
+		out[--n] = '\0';
+}
+
+/* The end of the run: the counts, and the verdict on the reject share. */
+static int
+verdict(const struct run *run)
+{
+	char limit[32];
+	i128 tenths;
+
+	if (run->nrejected > MAX_SHOWN)
+		warnmsg("%lld more rejects not shown",
+		    (long long)(run->nrejected - MAX_SHOWN));
+	warnmsg("read %lld, written %lld, rejected %lld, skipped %lld "
+		"non-music",
+	    (long long)run->nread, (long long)run->nwritten,
+	    (long long)run->nrejected, (long long)run->nskipped);
+	/* rejected / read > pct / 100, in integers: no float at the edge. */
+	if ((i128)run->nrejected * 100000 <= (i128)run->o->max_reject *
+	    run->nread)
+		return 0;
+	tenths = ((i128)run->nrejected * 2000 + run->nread) /
+	    (2 * (i128)run->nread);
+	format_pct(limit, sizeof limit, run->o->max_reject);
+	warnmsg("rejected %lld of %lld records (%lld.%lld%%), more than "
+		"--max-reject-pct %s",
+	    (long long)run->nrejected, (long long)run->nread,
+	    (long long)(tenths / 10), (long long)(tenths % 10), limit);
+	return -1;
+}
+
+static int
+parse(char **files, int nfiles, const struct opts *o)
+{
+	struct run run = {0};
+	struct src *srcs;
+	int i, rc = EXIT_SUCCESS;
+
+	run.o = o;
+	srcs = xmalloc((size_t)nfiles * sizeof *srcs);
+	memset(srcs, 0, (size_t)nfiles * sizeof *srcs);
+	/* Every header is read and mapped before any output. */
+	for (i = 0; i < nfiles; i++) {
+		struct src *s = &srcs[i];
+
+		s->run = &run;
+		if (strcmp(files[i], "-") == 0) {
+			s->fp = stdin;
+			s->name = "<stdin>";
+		} else if ((s->fp = fopen(files[i], "r")) == NULL)
+			errmsg("%s: %s", files[i], strerror(errno));
+		else
+			s->name = files[i];
+		if (read_header(s) != 0)
+			exit(EXIT_FAILURE);
+		map_header(s);
+		if (o->verbose)
+			say_mapping(s);
+	}
+	if (o->rejects != NULL) {
+		if ((run.rejects = fopen(o->rejects, "a")) == NULL)
+			errmsg("%s: %s", o->rejects, strerror(errno));
+		if (fseek(run.rejects, 0, SEEK_END) == 0 &&
+		    ftell(run.rejects) == 0)
+			tsv_put_header(run.rejects, "source", "line", "reason",
+			    "record", NULL);
+	}
+
+	tsv_put_header(stdout, "played_at", "user_id", "track_id",
+	    "ms_played", NULL);
+	for (i = 0; i < nfiles; i++) {
+		if (parse_data(&srcs[i]) != 0)
+			rc = EXIT_FAILURE;
+		close_src(&srcs[i]);
+	}
+	free(srcs);
+	if (run.rejects != NULL &&
+	    (ferror(run.rejects) | fclose(run.rejects)) != 0) {
+		warnmsg("%s: write error: %s", o->rejects, strerror(errno));
+		rc = EXIT_FAILURE;
+	}
+	if (verdict(&run) != 0)
+		rc = EXIT_FAILURE;
+	return rc;
+}
+
+static int64_t
+time_option(const char *opt, const char *arg)
+{
+	int64_t ms;
+	const char *err = ts_parse_iso(arg, strlen(arg), &ms);
+
+	if (err != NULL)
+		usage_error("%s: %s: '%s'", opt, err,
+		    quote_value(arg, strlen(arg)));
+	return ms;
+}
+
+static void
+usage(FILE *fp)
+{
+	fputs("usage: listen-parse [-hv] [--time col | --end-time col] "
+	      "[--duration col] [--duration-unit ms|s] [--user col | "
+	      "--set-user id] [--track col] [--artist col] [--title col] "
+	      "[--rejects file] [--max-reject-pct pct] [--min-time iso] "
+	      "[--max-time iso] [file ...]\n",
+	    fp);
+}
+
+enum {
+	OPT_ARTIST = 256,
+	OPT_DURATION,
+	OPT_DURATION_UNIT,
+	OPT_END_TIME,
+	OPT_MAX_REJECT_PCT,
+	OPT_MAX_TIME,
+	OPT_MIN_TIME,
+	OPT_REJECTS,
+	OPT_SET_USER,
+	OPT_TIME,
+	OPT_TITLE,
+	OPT_TRACK,
+	OPT_USER,
+};
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{"artist", required_argument, NULL, OPT_ARTIST},
+		{"duration", required_argument, NULL, OPT_DURATION},
+		{"duration-unit", required_argument, NULL, OPT_DURATION_UNIT},
+		{"end-time", required_argument, NULL, OPT_END_TIME},
+		{"help", no_argument, NULL, 'h'},
+		{"max-reject-pct", required_argument, NULL, OPT_MAX_REJECT_PCT},
+		{"max-time", required_argument, NULL, OPT_MAX_TIME},
+		{"min-time", required_argument, NULL, OPT_MIN_TIME},
+		{"rejects", required_argument, NULL, OPT_REJECTS},
+		{"set-user", required_argument, NULL, OPT_SET_USER},
+		{"time", required_argument, NULL, OPT_TIME},
+		{"title", required_argument, NULL, OPT_TITLE},
+		{"track", required_argument, NULL, OPT_TRACK},
+		{"user", required_argument, NULL, OPT_USER},
+		{"verbose", no_argument, NULL, 'v'},
+		{NULL, 0, NULL, 0},
+	};
+	struct opts o = {0};
+	struct timespec now;
+	char *stdin_only[] = {(char *)"-"};
+	int ch, max_time_given = 0, rc;
+
+	msg_init("listen-parse");
+	usage_set(usage);
+	argv[0] = (char *)"listen-parse"; /* getopt's messages name it */
+	o.max_reject = 5000; /* 5 %, in thousandths */
+	o.min_time = DEFAULT_MIN_TIME;
+	while ((ch = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			usage(stdout);
+			return EXIT_SUCCESS;
+		case 'v':
+			o.verbose = 1;
+			break;
+		case OPT_ARTIST:
+			o.artist = optarg;
+			break;
+		case OPT_DURATION:
+			o.duration = optarg;
+			break;
+		case OPT_DURATION_UNIT:
+			if (strcmp(optarg, "ms") == 0)
+				o.scale = 1;
+			else if (strcmp(optarg, "s") == 0)
+				o.scale = 1000;
+			else
+				usage_error("--duration-unit: expected 'ms' or "
+					    "'s', got '%s'",
+				    quote_value(optarg, strlen(optarg)));
+			break;
+		case OPT_END_TIME:
+			o.end_time = optarg;
+			break;
+		case OPT_MAX_REJECT_PCT:
+			o.max_reject = pct_option("--max-reject-pct", optarg);
+			break;
+		case OPT_MAX_TIME:
+			o.max_time = time_option("--max-time", optarg);
+			max_time_given = 1;
+			break;
+		case OPT_MIN_TIME:
+			o.min_time = time_option("--min-time", optarg);
+			break;
+		case OPT_REJECTS:
+			o.rejects = optarg;
+			break;
+		case OPT_SET_USER:
+			o.set_user = optarg;
+			break;
+		case OPT_TIME:
+			o.time = optarg;
+			break;
+		case OPT_TITLE:
+			o.title = optarg;
+			break;
+		case OPT_TRACK:
+			o.track = optarg;
+			break;
+		case OPT_USER:
+			o.user = optarg;
+			break;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (o.time != NULL && o.end_time != NULL)
+		usage_error("--time and --end-time cannot be used together");
+	if (o.user != NULL && o.set_user != NULL)
+		usage_error("--user and --set-user cannot be used together");
+	if (!max_time_given) {
+		/* One day after now: a clock a little ahead is not an error. */
+		clock_gettime(CLOCK_REALTIME, &now);
+		o.max_time = (int64_t)now.tv_sec * 1000 +
+		    now.tv_nsec / 1000000 + MS_PER_DAY;
+	}
+	if (o.min_time > o.max_time)
+		usage_error("--min-time is after --max-time");
+	if (optind == argc)
+		rc = parse(stdin_only, 1, &o);
+	else
+		rc = parse(argv + optind, argc - optind, &o);
+	return msg_close_stdout() ? EXIT_FAILURE : rc;
+}
