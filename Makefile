@@ -14,12 +14,12 @@ MANS    := $(TOOLS:%=share/man/man1/%.1)
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wformat=2
+override CFLAGS += -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wformat=2
 CPPFLAGS += -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE -Ilib -Ibuild
 ifeq ($(SAN),1)
-CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
+override CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=all
-LDFLAGS += -fsanitize=address,undefined
+override LDFLAGS += -fsanitize=address,undefined
 endif
 
 # Objects are rebuilt when the flags change (SAN=1 and back): the stamp's
@@ -29,6 +29,7 @@ FLAGS_STAMP := build/flags-$(shell echo '$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS)'
 INPUT   ?= data/sample.csv
 DB      ?= warehouse.db
 REJECTS ?= $(basename $(DB)).rejects.tsv
+PARSE_FLAGS ?=
 PREFIX  ?= /usr/local
 DATA_URL ?=
 DATA_SHA256 ?=
@@ -55,6 +56,7 @@ help:
 	@echo '  clean                 remove build output'
 	@echo
 	@echo '  INPUT=$(INPUT)  DB=$(DB)  REJECTS=$(REJECTS)  PREFIX=$(PREFIX)'
+	@echo '  PARSE_FLAGS: more listen-parse options for run, e.g. "--set-user me"'
 
 install-dependencies:
 	@missing=$$(for p in $(DEPS); do \
@@ -109,7 +111,7 @@ fetch-data:
 	fi
 
 run: install-dependencies build fetch-data
-	bin/listen-load "$(DB)" -- bin/listen-parse --rejects "$(REJECTS)" "$(INPUT)"
+	bin/listen-load "$(DB)" -- bin/listen-parse $(PARSE_FLAGS) --rejects "$(REJECTS)" "$(INPUT)"
 	bin/listen-load --weekly "$(DB)" | bin/listen-peaks
 
 run-query: install-dependencies

@@ -546,8 +546,19 @@ load(const char *path, const char *source, char *const cmd[],
 		goto out;
 	if (cmd != NULL && (in = spawn(&l, cmd)) == NULL)
 		goto out;
-	if (read_listens(&l, in) != 0)
+	if (read_listens(&l, in) != 0) {
+		/*
+		 * A stream that ended badly (empty, cut mid-line) usually
+		 * means COMMAND failed: it has closed its output, so wait for
+		 * it and say how it ended too.
+		 */
+		if (cmd != NULL && feof(in)) {
+			fclose(in);
+			in = NULL;
+			reap(&l);
+		}
 		goto out;
+	}
 	if (cmd != NULL) {
 		fclose(in);
 		in = NULL;
