@@ -9,6 +9,7 @@ PATH="$TOP/bin:$PATH"
 export TOP FIX REAL PATH
 
 # Tests must not depend on today's date: a fixed accepted window.
+# shellcheck disable=SC2034 # used by the .bats files
 WINDOW=(--min-time 2000-01-01T00:00:00Z --max-time 2030-01-01T00:00:00Z)
 
 cd "$BATS_TEST_TMPDIR" || exit 1
