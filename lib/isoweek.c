@@ -42,8 +42,8 @@ civil_from_days(int64_t days, int64_t *y, int *m, int *d)
 int
 days_in_month(int64_t y, int m)
 {
-	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-		30, 31};
+	static const int mdays[] = {
+	    31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 
 	return m == 2 ? 28 + leap : mdays[m - 1];

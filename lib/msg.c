@@ -140,8 +140,8 @@ quote_value(const char *s, size_t len)
 		else if (c == '\r')
 			o += (size_t)snprintf(buf + o, sizeof buf - o, "\\r");
 		else if (c < 0x20 || c == 0x7f)
-			o += (size_t)snprintf(buf + o, sizeof buf - o,
-			    "\\x%02x", c);
+			o += (size_t)snprintf(
+			    buf + o, sizeof buf - o, "\\x%02x", c);
 		else
 			buf[o++] = (char)c;
 	}

@@ -87,7 +87,7 @@ pct_option(const char *opt, const char *arg)
 
 	if (err != NULL)
 		usage_error("%s: %s (a percentage 0 to 1000, at most three "
-			    "decimals): '%s'",
+		            "decimals): '%s'",
 		    opt, err, quote_value(arg, strlen(arg)));
 	return v;
 }

@@ -31,9 +31,8 @@ ts_format(int64_t ms, char out[TS_LEN + 1])
 
 	civil_from_days(days, &y, &m, &d);
 	snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    (long long)y, m, d, (int)(rest / 3600000),
-	    (int)(rest / 60000 % 60), (int)(rest / 1000 % 60),
-	    (int)(rest % 1000));
+	    (long long)y, m, d, (int)(rest / 3600000), (int)(rest / 60000 % 60),
+	    (int)(rest / 1000 % 60), (int)(rest % 1000));
 	memcpy(out, buf, TS_LEN);
 	out[TS_LEN] = '\0';
 }
@@ -60,7 +59,7 @@ civil_ms(int y, int mo, int d, int h, int mi, int sec, int64_t *ms)
 	if (h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59)
 		return "not a time of day";
 	*ms = (days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) *
-	    1000;
+	      1000;
 	return NULL;
 }
 

@@ -74,8 +74,8 @@ split(struct tsv *r, size_t len, size_t want)
 	}
 	for (;;) {
 		if (n == want) {
-			warnmsg("%s:%ld: expected %zu fields, got more", r->name,
-			    r->lineno, want);
+			warnmsg("%s:%ld: expected %zu fields, got more",
+			    r->name, r->lineno, want);
 			return -1;
 		}
 		r->f[n].p = o = s;
@@ -88,7 +88,7 @@ split(struct tsv *r, size_t len, size_t want)
 			if (*s == '\\') {
 				if (++s == end) {
 					warnmsg("%s:%ld: lone backslash at end "
-						"of line",
+					        "of line",
 					    r->name, r->lineno);
 					return -1;
 				}
@@ -157,8 +157,8 @@ tsv_expect_header(struct tsv *r, ...)
 
 	va_start(ap, r);
 	while ((name = va_arg(ap, const char *)) != NULL) {
-		o += (size_t)snprintf(want + o, sizeof want - o, "%s%s",
-		    n ? "<TAB>" : "", name);
+		o += (size_t)snprintf(
+		    want + o, sizeof want - o, "%s%s", n ? "<TAB>" : "", name);
 		oraw += (size_t)snprintf(want_raw + oraw,
 		    sizeof want_raw - oraw, "%s%s", n ? "\t" : "", name);
 		n++;
@@ -171,8 +171,8 @@ tsv_expect_header(struct tsv *r, ...)
 	if (len == -2)
 		return -1;
 	if (len == -1) {
-		warnmsg("%s:1: empty input: expected header '%s'", r->name,
-		    want);
+		warnmsg(
+		    "%s:1: empty input: expected header '%s'", r->name, want);
 		return -1;
 	}
 	if ((size_t)len != oraw || memcmp(r->line, want_raw, oraw) != 0) {

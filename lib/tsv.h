@@ -20,14 +20,14 @@ struct tsv {
 	const char *name; /* "<stdin>" or the file name, for messages */
 	char *line;
 	size_t cap;
-	long lineno; /* the header is line 1 */
+	long lineno;    /* the header is line 1 */
 	size_t nfields; /* the header's field count */
 	struct tsv_field *f;
 };
 
 void tsv_open(struct tsv *r, FILE *fp, const char *name);
 int tsv_expect_header(struct tsv *r, ...); /* names, then NULL; 0 or -1 */
-int tsv_next(struct tsv *r);		   /* 1 record, 0 end, -1 error */
+int tsv_next(struct tsv *r);               /* 1 record, 0 end, -1 error */
 int tsv_int(struct tsv *r, size_t i, int64_t min, int64_t max, int64_t *out);
 void tsv_close(struct tsv *r);
 

@@ -21,8 +21,7 @@ struct weekmap {
 };
 
 struct week_total *weekmap_get(struct weekmap *m, int64_t index);
-int weekmap_add(struct weekmap *m, int64_t index, int64_t ms,
-    int64_t plays);
+int weekmap_add(struct weekmap *m, int64_t index, int64_t ms, int64_t plays);
 void weekmap_free(struct weekmap *m);
 
 #endif

@@ -48,44 +48,37 @@ static const char SCHEMA_SQL[] =
  * The statements run once per listen or per week.  Prepared once and reset
  * per row; every value goes in through a bound parameter.
  */
-enum {
-	ST_INSERT,
-	ST_STORED,
-	ST_CONFLICT,
-	ST_WEEK_GET,
-	ST_WEEK_PUT,
-	ST_COUNT
-};
+enum { ST_INSERT, ST_STORED, ST_CONFLICT, ST_WEEK_GET, ST_WEEK_PUT, ST_COUNT };
 
 static const char *const STMT_SQL[ST_COUNT] = {
-	/* A key already stored, or earlier in this input, stays. */
-	"INSERT INTO listens (played_at, user_id, track_id, ms_played, "
-	"batch_id) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
-	"SELECT ms_played FROM listens "
-	"WHERE played_at = ?1 AND user_id = ?2 AND track_id = ?3",
-	"INSERT INTO conflicts (played_at, user_id, track_id, ms_played, "
-	"batch_id) VALUES (?1, ?2, ?3, ?4, ?5)",
-	"SELECT listening_ms, plays FROM weekly_listening "
-	"WHERE year = ?1 AND week = ?2",
-	/*
-	 * The new totals are summed here, in C, with an overflow check:
-	 * SQLite would silently turn an integer sum past 2^63 - 1 into a
-	 * float.
-	 */
-	"INSERT INTO weekly_listening (year, week, listening_ms, plays) "
-	"VALUES (?1, ?2, ?3, ?4) ON CONFLICT (year, week) DO UPDATE SET "
-	"listening_ms = excluded.listening_ms, plays = excluded.plays",
+    /* A key already stored, or earlier in this input, stays. */
+    "INSERT INTO listens (played_at, user_id, track_id, ms_played, "
+    "batch_id) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+    "SELECT ms_played FROM listens "
+    "WHERE played_at = ?1 AND user_id = ?2 AND track_id = ?3",
+    "INSERT INTO conflicts (played_at, user_id, track_id, ms_played, "
+    "batch_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+    "SELECT listening_ms, plays FROM weekly_listening "
+    "WHERE year = ?1 AND week = ?2",
+    /*
+     * The new totals are summed here, in C, with an overflow check:
+     * SQLite would silently turn an integer sum past 2^63 - 1 into a
+     * float.
+     */
+    "INSERT INTO weekly_listening (year, week, listening_ms, plays) "
+    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (year, week) DO UPDATE SET "
+    "listening_ms = excluded.listening_ms, plays = excluded.plays",
 };
 
 struct load {
-	const char *path;	/* DB as given, for messages */
+	const char *path; /* DB as given, for messages */
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
 	int64_t batch_id;
 	int64_t nread, ninserted, nduplicate, nconflict;
-	struct weekmap weeks;	/* what this batch adds, per week */
-	const char *in_name;	/* "<stdin>" or the command's name */
-	pid_t child;		/* COMMAND, or 0 */
+	struct weekmap weeks; /* what this batch adds, per week */
+	const char *in_name;  /* "<stdin>" or the command's name */
+	pid_t child;          /* COMMAND, or 0 */
 };
 
 static int
@@ -129,13 +122,13 @@ check_version(struct load *l, int64_t version)
 {
 	if (version > SCHEMA_VERSION) {
 		warnmsg("%s: schema version %" PRId64 " is newer than this "
-			"program's version %d",
+		        "program's version %d",
 		    l->path, version, SCHEMA_VERSION);
 		return -1;
 	}
 	if (version < 0) {
-		warnmsg("%s: unknown schema version %" PRId64, l->path,
-		    version);
+		warnmsg(
+		    "%s: unknown schema version %" PRId64, l->path, version);
 		return -1;
 	}
 	return 0;
@@ -177,8 +170,8 @@ prepare(struct load *l)
 
 	for (i = 0; i < ST_COUNT; i++)
 		if (sqlite3_prepare_v3(l->db, STMT_SQL[i], -1,
-			SQLITE_PREPARE_PERSISTENT, &l->st[i],
-			NULL) != SQLITE_OK)
+		        SQLITE_PREPARE_PERSISTENT, &l->st[i],
+		        NULL) != SQLITE_OK)
 			return db_fail(l);
 	return 0;
 }
@@ -219,8 +212,8 @@ bind_listen(struct load *l, sqlite3_stmt *st, struct tsv *r, int64_t ms)
  * whose incoming row is kept in `conflicts` for audit.
  */
 static int
-store_listen(struct load *l, struct tsv *r, int64_t played_at,
-    int64_t ms_played)
+store_listen(
+    struct load *l, struct tsv *r, int64_t played_at, int64_t ms_played)
 {
 	sqlite3_stmt *st;
 	int64_t stored;
@@ -236,8 +229,8 @@ store_listen(struct load *l, struct tsv *r, int64_t played_at,
 		 * midnight on Sunday counts whole in the week it began.
 		 */
 		if (weekmap_add(&l->weeks,
-			isoweek_index_of_days(ts_days(played_at)), ms_played,
-			1) != 0) {
+		        isoweek_index_of_days(ts_days(played_at)), ms_played,
+		        1) != 0) {
 			warnmsg("%s:%ld: weekly total passes 2^63 - 1 ms",
 			    l->in_name, r->lineno);
 			return -1;
@@ -270,17 +263,16 @@ read_listens(struct load *l, FILE *in)
 	int rc;
 
 	tsv_open(&r, in, l->in_name);
-	if (tsv_expect_header(&r, "played_at", "user_id", "track_id",
-		"ms_played", NULL) != 0)
+	if (tsv_expect_header(
+	        &r, "played_at", "user_id", "track_id", "ms_played", NULL) != 0)
 		goto fail;
 	while ((rc = tsv_next(&r)) == 1) {
-		const char *err = ts_parse_stream(r.f[0].p, r.f[0].len,
-		    &played_at);
+		const char *err =
+		    ts_parse_stream(r.f[0].p, r.f[0].len, &played_at);
 
 		if (err != NULL) {
 			warnmsg("%s:%ld: played_at is %s: '%s'", l->in_name,
-			    r.lineno, err,
-			    quote_value(r.f[0].p, r.f[0].len));
+			    r.lineno, err, quote_value(r.f[0].p, r.f[0].len));
 			goto fail;
 		}
 		if (tsv_int(&r, 3, 0, INT64_MAX, &ms_played) != 0)
@@ -316,10 +308,10 @@ store_weeks(struct load *l)
 		rc = sqlite3_step(get);
 		if (rc == SQLITE_ROW) {
 			if (sqlite3_column_type(get, 0) != SQLITE_INTEGER ||
-			    __builtin_add_overflow(ms,
-				sqlite3_column_int64(get, 0), &ms) ||
-			    __builtin_add_overflow(plays,
-				sqlite3_column_int64(get, 1), &plays))
+			    __builtin_add_overflow(
+			        ms, sqlite3_column_int64(get, 0), &ms) ||
+			    __builtin_add_overflow(
+			        plays, sqlite3_column_int64(get, 1), &plays))
 				overflow = 1;
 			rc = SQLITE_DONE;
 		}
@@ -329,7 +321,7 @@ store_weeks(struct load *l)
 			return db_fail(l);
 		if (overflow) {
 			warnmsg("%s: %" PRId64 " week %d: weekly total passes "
-				"2^63 - 1 ms",
+			        "2^63 - 1 ms",
 			    l->path, year, week);
 			return -1;
 		}
@@ -352,8 +344,8 @@ begin_batch(struct load *l, const char *source)
 
 	now_text(started);
 	if (sqlite3_prepare_v2(l->db,
-		"INSERT INTO ingestions (source, started_at) VALUES (?1, ?2)",
-		-1, &st, NULL) != SQLITE_OK)
+	        "INSERT INTO ingestions (source, started_at) VALUES (?1, ?2)",
+	        -1, &st, NULL) != SQLITE_OK)
 		return db_fail(l);
 	sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, started, -1, SQLITE_STATIC);
@@ -374,10 +366,10 @@ end_batch(struct load *l)
 
 	now_text(finished);
 	if (sqlite3_prepare_v2(l->db,
-		"UPDATE ingestions SET finished_at = ?1, rows_read = ?2, "
-		"rows_inserted = ?3, rows_duplicate = ?4, "
-		"rows_conflicting = ?5 WHERE batch_id = ?6",
-		-1, &st, NULL) != SQLITE_OK)
+	        "UPDATE ingestions SET finished_at = ?1, rows_read = ?2, "
+	        "rows_inserted = ?3, rows_duplicate = ?4, "
+	        "rows_conflicting = ?5 WHERE batch_id = ?6",
+	        -1, &st, NULL) != SQLITE_OK)
 		return db_fail(l);
 	sqlite3_bind_text(st, 1, finished, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, l->nread);
@@ -444,8 +436,8 @@ reap(struct load *l)
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	if (WIFEXITED(status))
-		warnmsg("%s: exited with status %d; nothing stored",
-		    l->in_name, WEXITSTATUS(status));
+		warnmsg("%s: exited with status %d; nothing stored", l->in_name,
+		    WEXITSTATUS(status));
 	else
 		warnmsg("%s: killed by signal %d; nothing stored", l->in_name,
 		    WTERMSIG(status));
@@ -511,8 +503,7 @@ open_db(const char *path, int flags, int busy_seconds)
  * the state before a running load instead of failing on a lock.
  */
 static int
-load(const char *path, const char *source, char *const cmd[],
-    int busy_seconds)
+load(const char *path, const char *source, char *const cmd[], int busy_seconds)
 {
 	struct load l;
 	char *cmdline = NULL;
@@ -528,8 +519,8 @@ load(const char *path, const char *source, char *const cmd[],
 	else if (source == NULL)
 		source = "<stdin>";
 
-	l.db = open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-	    busy_seconds);
+	l.db = open_db(
+	    path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, busy_seconds);
 	if (l.db == NULL)
 		goto out;
 	/* A newer warehouse is refused before even the WAL switch. */
@@ -570,7 +561,7 @@ load(const char *path, const char *source, char *const cmd[],
 		goto out;
 	ok = 1;
 	warnmsg("%s: read %" PRId64 ", inserted %" PRId64
-		", duplicates %" PRId64 ", conflicts %" PRId64,
+	        ", duplicates %" PRId64 ", conflicts %" PRId64,
 	    path, l.nread, l.ninserted, l.nduplicate, l.nconflict);
 out:
 	/* Closed first: a COMMAND still writing then gets SIGPIPE too. */
@@ -614,16 +605,16 @@ weekly(const char *path, int busy_seconds)
 	/* Version 0 is a warehouse no load has committed to: no weeks. */
 	if (version > 0) {
 		if (sqlite3_prepare_v2(l.db,
-			"SELECT year, week, listening_ms FROM weekly_listening "
-			"ORDER BY year, week",
-			-1, &st, NULL) != SQLITE_OK) {
+		        "SELECT year, week, listening_ms FROM weekly_listening "
+		        "ORDER BY year, week",
+		        -1, &st, NULL) != SQLITE_OK) {
 			db_fail(&l);
 			goto fail;
 		}
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			if (sqlite3_column_type(st, 2) != SQLITE_INTEGER) {
 				warnmsg("%s: %" PRId64 " week %d: weekly total "
-					"is not an integer",
+				        "is not an integer",
 				    path, (int64_t)sqlite3_column_int64(st, 0),
 				    sqlite3_column_int(st, 1));
 				goto fail;
@@ -660,11 +651,11 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-		{"busy-timeout", required_argument, NULL, 'b'},
-		{"help", no_argument, NULL, 'h'},
-		{"source", required_argument, NULL, 's'},
-		{"weekly", no_argument, NULL, 'w'},
-		{NULL, 0, NULL, 0},
+	    {"busy-timeout", required_argument, NULL, 'b'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"source", required_argument, NULL, 's'},
+	    {"weekly", no_argument, NULL, 'w'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *source = NULL, *path, *err;
 	char *const *cmd = NULL;
@@ -682,24 +673,16 @@ main(int argc, char *argv[])
 		switch (ch) {
 		case 'b':
 			/* sqlite3_busy_timeout takes an int of milliseconds. */
-			err = num_i64(optarg, strlen(optarg), 0,
-			    INT32_MAX / 1000, &busy);
+			err = num_i64(
+			    optarg, strlen(optarg), 0, INT32_MAX / 1000, &busy);
 			if (err != NULL)
 				usage_error("--busy-timeout: %s: '%s'", err,
 				    quote_value(optarg, strlen(optarg)));
 			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_SUCCESS;
-		case 's':
-			source = optarg;
-			break;
-		case 'w':
-			weekly_mode = 1;
-			break;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
+		case 'h': usage(stdout); return EXIT_SUCCESS;
+		case 's': source = optarg; break;
+		case 'w': weekly_mode = 1; break;
+		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
 	if (optind == argc)

@@ -27,10 +27,10 @@
 #include "timestamp.h"
 #include "tsv.h"
 
-#define NONE SIZE_MAX
-#define MAX_SHOWN 20		 /* reject messages shown on stderr */
-#define MAX_PLAYED 86400000LL	 /* 24 h: a longer play is not believed */
-#define MS_PER_DAY 86400000LL
+#define NONE             SIZE_MAX
+#define MAX_SHOWN        20         /* reject messages shown on stderr */
+#define MAX_PLAYED       86400000LL /* 24 h: a longer play is not believed */
+#define MS_PER_DAY       86400000LL
 #define DEFAULT_MIN_TIME 946684800000LL /* 2000-01-01T00:00:00Z */
 
 enum role {
@@ -52,53 +52,53 @@ static const struct alias {
 	const char *name;
 	enum role role;
 } aliases[] = {
-	{"playedat", R_START},
-	{"listenedat", R_START},
-	{"timestamp", R_START},
-	{"datetime", R_START},
-	{"starttime", R_START},
-	{"eventstarttimestamp", R_START},
-	{"ts", R_END},
-	{"endtime", R_END},
-	{"endedat", R_END},
-	{"msplayed", R_MS},
-	{"playdurationms", R_MS},
-	{"playdurationmilliseconds", R_MS},
-	{"listenedms", R_MS},
-	{"playduration", R_SEC},
-	{"secondsplayed", R_SEC},
-	{"userid", R_USER},
-	{"user", R_USER},
-	{"username", R_USER},
-	{"trackid", R_TRACK},
-	{"spotifytrackuri", R_TRACK},
-	{"trackuri", R_TRACK},
-	{"recordingmbid", R_TRACK},
-	{"artist", R_ARTIST},
-	{"artistname", R_ARTIST},
-	{"mastermetadataalbumartistname", R_ARTIST},
-	{"track", R_TITLE},
-	{"trackname", R_TITLE},
-	{"title", R_TITLE},
-	{"contentname", R_TITLE},
-	{"mastermetadatatrackname", R_TITLE},
-	{"episodename", R_NONMUSIC},
-	{"episodeshowname", R_NONMUSIC},
-	{"spotifyepisodeuri", R_NONMUSIC},
-	{"audiobooktitle", R_NONMUSIC},
-	{"audiobookuri", R_NONMUSIC},
-	{"audiobookchapteruri", R_NONMUSIC},
-	{"audiobookchaptertitle", R_NONMUSIC},
-	{"podcastname", R_NONMUSIC},
-	{"showname", R_NONMUSIC},
-	{"itemtype", R_ITEMTYPE},
+    {"playedat", R_START},
+    {"listenedat", R_START},
+    {"timestamp", R_START},
+    {"datetime", R_START},
+    {"starttime", R_START},
+    {"eventstarttimestamp", R_START},
+    {"ts", R_END},
+    {"endtime", R_END},
+    {"endedat", R_END},
+    {"msplayed", R_MS},
+    {"playdurationms", R_MS},
+    {"playdurationmilliseconds", R_MS},
+    {"listenedms", R_MS},
+    {"playduration", R_SEC},
+    {"secondsplayed", R_SEC},
+    {"userid", R_USER},
+    {"user", R_USER},
+    {"username", R_USER},
+    {"trackid", R_TRACK},
+    {"spotifytrackuri", R_TRACK},
+    {"trackuri", R_TRACK},
+    {"recordingmbid", R_TRACK},
+    {"artist", R_ARTIST},
+    {"artistname", R_ARTIST},
+    {"mastermetadataalbumartistname", R_ARTIST},
+    {"track", R_TITLE},
+    {"trackname", R_TITLE},
+    {"title", R_TITLE},
+    {"contentname", R_TITLE},
+    {"mastermetadatatrackname", R_TITLE},
+    {"episodename", R_NONMUSIC},
+    {"episodeshowname", R_NONMUSIC},
+    {"spotifyepisodeuri", R_NONMUSIC},
+    {"audiobooktitle", R_NONMUSIC},
+    {"audiobookuri", R_NONMUSIC},
+    {"audiobookchapteruri", R_NONMUSIC},
+    {"audiobookchaptertitle", R_NONMUSIC},
+    {"podcastname", R_NONMUSIC},
+    {"showname", R_NONMUSIC},
+    {"itemtype", R_ITEMTYPE},
 };
 
 /* Apple's item types that are not a play of a song. */
 static const char *const apple_nonmusic[] = {
-	"AD",
-	"NON_SONG_CLIP",
-	"AGGREGATE_NON_CATALOG_PLAY_TIME",
+    "AD",
+    "NON_SONG_CLIP",
+    "AGGREGATE_NON_CATALOG_PLAY_TIME",
 };
 #define NAPPLE_NONMUSIC (sizeof apple_nonmusic / sizeof apple_nonmusic[0])
 
@@ -106,7 +106,7 @@ static const char *const apple_nonmusic[] = {
 struct opts {
 	const char *time, *end_time, *duration, *user, *track, *artist;
 	const char *title, *set_user, *rejects;
-	int64_t scale; /* --duration-unit: 1 ms, 1000 s, 0 not given */
+	int64_t scale;      /* --duration-unit: 1 ms, 1000 s, 0 not given */
 	int64_t max_reject; /* thousandths of a percent */
 	int64_t min_time, max_time;
 	int verbose;
@@ -148,10 +148,10 @@ struct src {
 	char *line;
 	size_t cap, off;
 	ssize_t linelen;
-	long lineno;	 /* physical lines read so far */
-	long recline;	 /* the line where the current record started */
-	int open;	 /* a record has begun and not yet ended */
-	int in_header;	 /* the record being read is the header */
+	long lineno;   /* physical lines read so far */
+	long recline;  /* the line where the current record started */
+	int open;      /* a record has begun and not yet ended */
+	int in_header; /* the record being read is the header */
 	int have_header;
 	struct record rec;
 	struct map map;
@@ -308,8 +308,7 @@ put_raw(FILE *fp, const char *s, size_t len)
 	}
 }
 
-static void
-reject(struct src *s, const char *fmt, ...)
+static void reject(struct src *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
@@ -557,8 +556,7 @@ next_line(struct src *s)
 	if (s->linelen < 0) {
 		s->linelen = 0;
 		if (ferror(s->fp)) {
-			warnmsg("%s: read error: %s", s->name,
-			    strerror(errno));
+			warnmsg("%s: read error: %s", s->name, strerror(errno));
 			return -1;
 		}
 		return 0;
@@ -672,8 +670,8 @@ read_header(struct src *s)
 			if ((rc = next_line(s)) < 0)
 				return -1;
 			if (rc == 0) {
-				csv_fini(&s->csv, csv_field_cb, csv_record_cb,
-				    s);
+				csv_fini(
+				    &s->csv, csv_field_cb, csv_record_cb, s);
 				break;
 			}
 			continue;
@@ -714,8 +712,8 @@ find_column(const struct src *s, const char *opt, const char *name)
 		errmsg("%s:%ld: %s: no column '%s' in the header", s->name,
 		    s->recline, opt, quote_value(name, strlen(name)));
 	if (nfound > 1)
-		errmsg("%s:%ld: %s: more than one column matches '%s'",
-		    s->name, s->recline, opt, quote_value(name, strlen(name)));
+		errmsg("%s:%ld: %s: more than one column matches '%s'", s->name,
+		    s->recline, opt, quote_value(name, strlen(name)));
 	return found;
 }
 
@@ -752,7 +750,9 @@ say_mapping(const struct src *s)
 	size_t i;
 
 	warnmsg("%s: delimiter %s", s->name,
-	    s->tsv ? "TAB" : s->delim == ',' ? "comma" : "semicolon");
+	    s->tsv            ? "TAB"
+	    : s->delim == ',' ? "comma"
+	                      : "semicolon");
 	warnmsg("%s: %s time: '%s' (column %zu)", s->name,
 	    m->time_is_end ? "end" : "start", m->names[m->time], m->time + 1);
 	warnmsg("%s: duration: '%s' (column %zu, %s)", s->name,
@@ -801,11 +801,11 @@ map_header(struct src *s)
 		m->time = find_column(s, "--end-time", o->end_time);
 		m->time_is_end = 1;
 	} else if (nby[R_START] > 0)
-		m->time = one_of(s, by[R_START], nby[R_START], "start time",
-		    "--time");
+		m->time = one_of(
+		    s, by[R_START], nby[R_START], "start time", "--time");
 	else {
-		m->time = one_of(s, by[R_END], nby[R_END], "end time",
-		    "--end-time");
+		m->time =
+		    one_of(s, by[R_END], nby[R_END], "end time", "--end-time");
 		m->time_is_end = 1;
 	}
 	if (m->time == NONE)
@@ -819,8 +819,8 @@ map_header(struct src *s)
 		m->dur = find_column(s, "--duration", o->duration);
 	else {
 		nd = nby[R_MS];
-		memcpy(by[R_MS] + nd, by[R_SEC],
-		    nby[R_SEC] * sizeof *by[R_SEC]);
+		memcpy(
+		    by[R_MS] + nd, by[R_SEC], nby[R_SEC] * sizeof *by[R_SEC]);
 		nd += nby[R_SEC];
 		m->dur = one_of(s, by[R_MS], nd, "time played", "--duration");
 		if (nby[R_MS] == 0 && nby[R_SEC] == 1)
@@ -839,12 +839,15 @@ map_header(struct src *s)
 		m->user = find_column(s, "--user", o->user);
 	else
 		m->user = one_of(s, by[R_USER], nby[R_USER], "user", "--user");
-	m->track = o->track != NULL ? find_column(s, "--track", o->track) :
-	    one_of(s, by[R_TRACK], nby[R_TRACK], "track id", "--track");
-	m->artist = o->artist != NULL ? find_column(s, "--artist", o->artist) :
-	    one_of(s, by[R_ARTIST], nby[R_ARTIST], "artist", "--artist");
-	m->title = o->title != NULL ? find_column(s, "--title", o->title) :
-	    one_of(s, by[R_TITLE], nby[R_TITLE], "title", "--title");
+	m->track = o->track != NULL ? find_column(s, "--track", o->track)
+	                            : one_of(s, by[R_TRACK], nby[R_TRACK],
+	                                  "track id", "--track");
+	m->artist = o->artist != NULL ? find_column(s, "--artist", o->artist)
+	                              : one_of(s, by[R_ARTIST], nby[R_ARTIST],
+	                                    "artist", "--artist");
+	m->title = o->title != NULL ? find_column(s, "--title", o->title)
+	                            : one_of(s, by[R_TITLE], nby[R_TITLE],
+	                                  "title", "--title");
 	m->itemtype = nby[R_ITEMTYPE] > 0 ? by[R_ITEMTYPE][0] : NONE;
 	m->nnonmusic = nby[R_NONMUSIC];
 	m->nonmusic = by[R_NONMUSIC];
@@ -933,18 +936,18 @@ verdict(const struct run *run)
 		warnmsg("%lld more rejects not shown",
 		    (long long)(run->nrejected - MAX_SHOWN));
 	warnmsg("read %lld, written %lld, rejected %lld, skipped %lld "
-		"non-music",
+	        "non-music",
 	    (long long)run->nread, (long long)run->nwritten,
 	    (long long)run->nrejected, (long long)run->nskipped);
 	/* rejected / read > pct / 100, in integers: no float at the edge. */
-	if ((i128)run->nrejected * 100000 <= (i128)run->o->max_reject *
-	    run->nread)
+	if ((i128)run->nrejected * 100000 <=
+	    (i128)run->o->max_reject * run->nread)
 		return 0;
-	tenths = ((i128)run->nrejected * 2000 + run->nread) /
-	    (2 * (i128)run->nread);
+	tenths =
+	    ((i128)run->nrejected * 2000 + run->nread) / (2 * (i128)run->nread);
 	format_pct(limit, sizeof limit, run->o->max_reject);
 	warnmsg("rejected %lld of %lld records (%lld.%lld%%), more than "
-		"--max-reject-pct %s",
+	        "--max-reject-pct %s",
 	    (long long)run->nrejected, (long long)run->nread,
 	    (long long)(tenths / 10), (long long)(tenths % 10), limit);
 	return -1;
@@ -987,8 +990,8 @@ parse(char **files, int nfiles, const struct opts *o)
 			    "record", NULL);
 	}
 
-	tsv_put_header(stdout, "played_at", "user_id", "track_id",
-	    "ms_played", NULL);
+	tsv_put_header(
+	    stdout, "played_at", "user_id", "track_id", "ms_played", NULL);
 	for (i = 0; i < nfiles; i++) {
 		if (parse_data(&srcs[i]) != 0)
 			rc = EXIT_FAILURE;
@@ -1012,8 +1015,8 @@ time_option(const char *opt, const char *arg)
 	const char *err = ts_parse_iso(arg, strlen(arg), &ms);
 
 	if (err != NULL)
-		usage_error("%s: %s: '%s'", opt, err,
-		    quote_value(arg, strlen(arg)));
+		usage_error(
+		    "%s: %s: '%s'", opt, err, quote_value(arg, strlen(arg)));
 	return ms;
 }
 
@@ -1048,22 +1051,22 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-		{"artist", required_argument, NULL, OPT_ARTIST},
-		{"duration", required_argument, NULL, OPT_DURATION},
-		{"duration-unit", required_argument, NULL, OPT_DURATION_UNIT},
-		{"end-time", required_argument, NULL, OPT_END_TIME},
-		{"help", no_argument, NULL, 'h'},
-		{"max-reject-pct", required_argument, NULL, OPT_MAX_REJECT_PCT},
-		{"max-time", required_argument, NULL, OPT_MAX_TIME},
-		{"min-time", required_argument, NULL, OPT_MIN_TIME},
-		{"rejects", required_argument, NULL, OPT_REJECTS},
-		{"set-user", required_argument, NULL, OPT_SET_USER},
-		{"time", required_argument, NULL, OPT_TIME},
-		{"title", required_argument, NULL, OPT_TITLE},
-		{"track", required_argument, NULL, OPT_TRACK},
-		{"user", required_argument, NULL, OPT_USER},
-		{"verbose", no_argument, NULL, 'v'},
-		{NULL, 0, NULL, 0},
+	    {"artist", required_argument, NULL, OPT_ARTIST},
+	    {"duration", required_argument, NULL, OPT_DURATION},
+	    {"duration-unit", required_argument, NULL, OPT_DURATION_UNIT},
+	    {"end-time", required_argument, NULL, OPT_END_TIME},
+	    {"help", no_argument, NULL, 'h'},
+	    {"max-reject-pct", required_argument, NULL, OPT_MAX_REJECT_PCT},
+	    {"max-time", required_argument, NULL, OPT_MAX_TIME},
+	    {"min-time", required_argument, NULL, OPT_MIN_TIME},
+	    {"rejects", required_argument, NULL, OPT_REJECTS},
+	    {"set-user", required_argument, NULL, OPT_SET_USER},
+	    {"time", required_argument, NULL, OPT_TIME},
+	    {"title", required_argument, NULL, OPT_TITLE},
+	    {"track", required_argument, NULL, OPT_TRACK},
+	    {"user", required_argument, NULL, OPT_USER},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct opts o = {0};
 	struct timespec now;
@@ -1073,22 +1076,14 @@ main(int argc, char *argv[])
 	msg_init("listen-parse");
 	usage_set(usage);
 	argv[0] = (char *)"listen-parse"; /* getopt's messages name it */
-	o.max_reject = 5000; /* 5 %, in thousandths */
+	o.max_reject = 5000;              /* 5 %, in thousandths */
 	o.min_time = DEFAULT_MIN_TIME;
 	while ((ch = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'h':
-			usage(stdout);
-			return EXIT_SUCCESS;
-		case 'v':
-			o.verbose = 1;
-			break;
-		case OPT_ARTIST:
-			o.artist = optarg;
-			break;
-		case OPT_DURATION:
-			o.duration = optarg;
-			break;
+		case 'h': usage(stdout); return EXIT_SUCCESS;
+		case 'v': o.verbose = 1; break;
+		case OPT_ARTIST: o.artist = optarg; break;
+		case OPT_DURATION: o.duration = optarg; break;
 		case OPT_DURATION_UNIT:
 			if (strcmp(optarg, "ms") == 0)
 				o.scale = 1;
@@ -1096,12 +1091,10 @@ main(int argc, char *argv[])
 				o.scale = 1000;
 			else
 				usage_error("--duration-unit: expected 'ms' or "
-					    "'s', got '%s'",
+				            "'s', got '%s'",
 				    quote_value(optarg, strlen(optarg)));
 			break;
-		case OPT_END_TIME:
-			o.end_time = optarg;
-			break;
+		case OPT_END_TIME: o.end_time = optarg; break;
 		case OPT_MAX_REJECT_PCT:
 			o.max_reject = pct_option("--max-reject-pct", optarg);
 			break;
@@ -1112,27 +1105,13 @@ main(int argc, char *argv[])
 		case OPT_MIN_TIME:
 			o.min_time = time_option("--min-time", optarg);
 			break;
-		case OPT_REJECTS:
-			o.rejects = optarg;
-			break;
-		case OPT_SET_USER:
-			o.set_user = optarg;
-			break;
-		case OPT_TIME:
-			o.time = optarg;
-			break;
-		case OPT_TITLE:
-			o.title = optarg;
-			break;
-		case OPT_TRACK:
-			o.track = optarg;
-			break;
-		case OPT_USER:
-			o.user = optarg;
-			break;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
+		case OPT_REJECTS: o.rejects = optarg; break;
+		case OPT_SET_USER: o.set_user = optarg; break;
+		case OPT_TIME: o.time = optarg; break;
+		case OPT_TITLE: o.title = optarg; break;
+		case OPT_TRACK: o.track = optarg; break;
+		case OPT_USER: o.user = optarg; break;
+		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
 	if (o.time != NULL && o.end_time != NULL)
@@ -1143,7 +1122,7 @@ main(int argc, char *argv[])
 		/* One day after now: a clock a little ahead is not an error. */
 		clock_gettime(CLOCK_REALTIME, &now);
 		o.max_time = (int64_t)now.tv_sec * 1000 +
-		    now.tv_nsec / 1000000 + MS_PER_DAY;
+		             now.tv_nsec / 1000000 + MS_PER_DAY;
 	}
 	if (o.min_time > o.max_time)
 		usage_error("--min-time is after --max-time");

@@ -74,7 +74,7 @@ read_weeks(struct tsv *r, struct weekmap *weeks)
 		}
 		if (weekmap_add(weeks, isoweek_index(year, (int)week), ms, 1)) {
 			warnmsg("%s:%ld: total of %lld week %lld passes 2^63 - "
-				"1 ms",
+			        "1 ms",
 			    r->name, r->lineno, (long long)year,
 			    (long long)week);
 			return -1;
@@ -96,8 +96,8 @@ peaks(FILE *in, const char *name, int64_t pct)
 	tsv_open(&r, in, name);
 	if (read_weeks(&r, &weeks) != 0)
 		goto done;
-	tsv_put_header(stdout, "year", "week", "listening_ms", "deviation_pct",
-	    NULL);
+	tsv_put_header(
+	    stdout, "year", "week", "listening_ms", "deviation_pct", NULL);
 	rc = EXIT_SUCCESS;
 	for (i = 0; i < weeks.n; i++)
 		sum += weeks.w[i].ms;
@@ -138,9 +138,9 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"threshold", required_argument, NULL, 't'},
-		{NULL, 0, NULL, 0},
+	    {"help", no_argument, NULL, 'h'},
+	    {"threshold", required_argument, NULL, 't'},
+	    {NULL, 0, NULL, 0},
 	};
 	int64_t threshold = PCT_DEFAULT; /* 20.000 %, in thousandths */
 	int ch, rc;
@@ -150,15 +150,9 @@ main(int argc, char *argv[])
 	argv[0] = (char *)"listen-peaks"; /* getopt's messages name it */
 	while ((ch = getopt_long(argc, argv, "ht:", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'h':
-			usage(stdout);
-			return EXIT_SUCCESS;
-		case 't':
-			threshold = pct_option("--threshold", optarg);
-			break;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
+		case 'h': usage(stdout); return EXIT_SUCCESS;
+		case 't': threshold = pct_option("--threshold", optarg); break;
+		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
 	if (optind != argc)

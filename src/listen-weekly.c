@@ -28,8 +28,8 @@ weekly(FILE *in, const char *name)
 	int rc;
 
 	tsv_open(&r, in, name);
-	if (tsv_expect_header(&r, "played_at", "user_id", "track_id",
-		"ms_played", NULL) != 0)
+	if (tsv_expect_header(
+	        &r, "played_at", "user_id", "track_id", "ms_played", NULL) != 0)
 		goto fail;
 	while ((rc = tsv_next(&r)) == 1) {
 		const char *err = ts_parse_stream(r.f[0].p, r.f[0].len, &ms);
@@ -41,8 +41,8 @@ weekly(FILE *in, const char *name)
 		}
 		if (tsv_int(&r, 3, 0, INT64_MAX, &played) != 0)
 			goto fail;
-		if (weekmap_add(&weeks,
-			isoweek_index_of_days(ts_days(ms)), played, 1) != 0) {
+		if (weekmap_add(&weeks, isoweek_index_of_days(ts_days(ms)),
+		        played, 1) != 0) {
 			warnmsg("%s:%ld: weekly total passes 2^63 - 1 ms", name,
 			    r.lineno);
 			goto fail;
@@ -79,8 +79,8 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int ch, rc;
 
@@ -89,12 +89,8 @@ main(int argc, char *argv[])
 	argv[0] = (char *)"listen-weekly"; /* getopt's messages name it */
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'h':
-			usage(stdout);
-			return EXIT_SUCCESS;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
+		case 'h': usage(stdout); return EXIT_SUCCESS;
+		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
 	if (optind != argc)
