@@ -38,7 +38,7 @@ DATA_SHA256 ?=
 DEPS := gcc make libc6-dev libcsv-dev libsqlite3-dev sqlite3 bats \
 	bats-assert bats-support mandoc shellcheck python3 time ca-certificates curl
 
-.PHONY: help install-dependencies build fetch-data run run-query test lint \
+.PHONY: help install-dependencies build fetch-data run run-query test bench lint \
 	tidy install clean
 
 help:
@@ -50,6 +50,7 @@ help:
 	@echo '  run-query query=SQL   run SQL on DB with the sqlite3 shell'
 	@echo '  fetch-data            download DATA_URL into data/, or check the sample'
 	@echo '  install-dependencies  apt-get install what is missing'
+	@echo '  bench                 time ingest and report against sqlite3 and Python baselines'
 	@echo '  lint                  -Werror build, mandoc -Tlint, shellcheck'
 	@echo '  tidy                  clang-format the C sources'
 	@echo '  install               install tools and man pages under PREFIX'
@@ -122,11 +123,16 @@ run-query: install-dependencies
 test: install-dependencies build
 	bats tests/
 
+# Generates its inputs under bench/work (git-ignored) on first use; writes
+# bench/results.md.  ROUNDS=N sets the rounds per figure.
+bench: install-dependencies build
+	bash bench/run.sh
+
 lint: install-dependencies
 	$(MAKE) --no-print-directory clean
 	$(MAKE) --no-print-directory build CFLAGS='-O2 -Werror'
 	mandoc -Tlint -W warning $(MANS)
-	shellcheck -x .ci/run tests/test_helper.bash
+	shellcheck -x .ci/run tests/test_helper.bash bench/*.sh
 	shellcheck -s bash -x tests/*.bats
 
 tidy:

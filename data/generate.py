@@ -16,6 +16,16 @@ skipped.  Three things are planted for the tools to find:
   way an export goes wrong, which listen-parse rejects.
 
 The seed is fixed, so the output is the same byte for byte on every run.
+
+`make bench` uses the same generator at scale:
+
+    python3 data/generate.py --listens 5000000 > bench/work/5m.csv
+
+writes about that many listens (played_at, user_id, track_id, ms_played)
+from 20000 users over Zipf-distributed tracks, day by day, rows only
+roughly in time order (shuffled within a few minutes), with about 5 %
+exact duplicates.  `--start YYYY-MM-DD` moves the first day, so that a
+daily delta can be generated after what is stored.
 """
 import csv
 import random
@@ -140,5 +150,61 @@ def rng_poisson(lam):
         k += 1
 
 
+def bench(n, start, dup_pct):
+    """Streams about n listens, day by day, in bounded memory."""
+    import math
+    tracks = 200_000
+    zipf_s = 1.1
+    # Inverse-CDF sampling of a Zipf-like law over track ranks, in closed
+    # form (a continuous approximation), so no table of 200000 weights.
+    h = (tracks ** (1 - zipf_s) - 1) / (1 - zipf_s)
+    users = 20_000
+    days = max(1, min(730, n // 5000))
+    per_day = n / days
+    out = sys.stdout
+    out.write("played_at,user_id,track_id,ms_played\n")
+    rand = rng.random
+    written = 0
+    for day in range(days):
+        date = start + timedelta(days=day)
+        base = int(date.timestamp())
+        count = int(per_day * (1.3 if date.weekday() >= 5 else 0.9))
+        if day == days - 1:
+            count = max(0, n - written)
+        rows = []
+        for _ in range(count):
+            sec = base + int(rand() * 86400)
+            rank = int((1 + rand() * h * (1 - zipf_s)) ** (1 / (1 - zipf_s)))
+            ms = int(rand() * 1000)
+            length = 120_000 + (rank * 7919) % 240_000
+            played = length if rand() < 0.7 else int(rand() * length)
+            rows.append((sec + rand() * 300, sec, ms, int(rand() * users),
+                         rank, played))
+        rows.sort()
+        lines = []
+        for _, sec, ms, user, rank, played in rows:
+            t = datetime.fromtimestamp(sec, timezone.utc)
+            line = "%s.%03dZ,user_%05d,spotify:track:%07d,%d\n" % (
+                t.strftime("%Y-%m-%dT%H:%M:%S"), ms, user, rank, played)
+            lines.append(line)
+            if rand() * 100 < dup_pct:
+                lines.append(line)
+        out.write("".join(lines))
+        written += count
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 1:
+        import argparse
+        ap = argparse.ArgumentParser(description="bench input generator")
+        ap.add_argument("--listens", type=int, required=True)
+        ap.add_argument("--start", default="2023-01-02")
+        ap.add_argument("--dup-pct", type=float, default=5.0)
+        ap.add_argument("--seed", type=int, default=SEED)
+        a = ap.parse_args()
+        rng.seed(a.seed)
+        bench(a.listens,
+              datetime.strptime(a.start, "%Y-%m-%d").replace(tzinfo=timezone.utc),
+              a.dup_pct)
+    else:
+        main()
