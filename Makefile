@@ -35,11 +35,12 @@ DATA_URL ?=
 DATA_SHA256 ?=
 
 # Debian packages the targets need; install-dependencies adds the missing.
-DEPS := gcc make libc6-dev libcsv-dev libsqlite3-dev sqlite3 bats \
-	bats-assert bats-support mandoc shellcheck python3 time ca-certificates curl
+DEPS := gcc make libc6-dev libcsv-dev libyajl-dev libsqlite3-dev sqlite3 bats \
+	bats-assert bats-support mandoc shellcheck python3 time ca-certificates curl \
+	tzdata clang libclang-rt-14-dev
 
 .PHONY: help install-dependencies build fetch-data run run-query test bench lint \
-	tidy install clean
+	tidy install clean fuzz fuzz-short
 
 help:
 	@echo 'usage: make TARGET [VAR=value ...]'
@@ -51,6 +52,8 @@ help:
 	@echo '  fetch-data            download DATA_URL into data/, or check the sample'
 	@echo '  install-dependencies  apt-get install what is missing'
 	@echo '  bench                 time ingest and report against sqlite3 and Python baselines'
+	@echo '  fuzz                  fuzz listen-parse for FUZZ_SECONDS (FUZZ_KIND csv|tsv|json|all)'
+	@echo '  fuzz-short            fuzz listen-parse for 60 s, as CI does'
 	@echo '  lint                  -Werror build, mandoc -Tlint, shellcheck'
 	@echo '  tidy                  clang-format the C sources'
 	@echo '  install               install tools and man pages under PREFIX'
@@ -89,7 +92,7 @@ build/schema.inc: share/schema.sql
 	@mkdir -p build
 	sed -e 's/\\/\\\\/g; s/"/\\"/g; s/^/"/; s/$$/\\n"/' $< > $@
 
-bin/listen-parse: LDLIBS += -lcsv
+bin/listen-parse: LDLIBS += -lcsv -lyajl
 bin/listen-load: LDLIBS += -lsqlite3
 bin/listen-load: build/schema.inc
 
@@ -128,11 +131,28 @@ test: install-dependencies build
 bench: install-dependencies build
 	bash bench/run.sh
 
+# The fuzz target is built with clang (libFuzzer, ASan, UBSan) from the
+# tool's own source: fuzz/fuzz-parse.c includes src/listen-parse.c.
+FUZZ_SECONDS ?= 1800
+FUZZ_KIND ?= all
+FUZZ_CFLAGS := -g -O1 -std=c11 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer -DJSONREC_PIECE=7
+
+build/fuzz-parse: fuzz/fuzz-parse.c src/listen-parse.c $(LIBSRC) $(wildcard lib/*.h)
+	@mkdir -p build
+	clang $(FUZZ_CFLAGS) $(CPPFLAGS) -o $@ fuzz/fuzz-parse.c $(LIBSRC) -lcsv -lyajl
+
+fuzz: install-dependencies build/fuzz-parse
+	fuzz/run $(FUZZ_SECONDS) $(FUZZ_KIND)
+
+fuzz-short: install-dependencies build/fuzz-parse
+	fuzz/run 60 all
+
 lint: install-dependencies
 	$(MAKE) --no-print-directory clean
 	$(MAKE) --no-print-directory build CFLAGS='-O2 -Werror'
 	mandoc -Tlint -W warning $(MANS)
-	shellcheck -x .ci/run tests/test_helper.bash bench/*.sh
+	shellcheck -x .ci/run fuzz/run tests/test_helper.bash bench/*.sh
 	shellcheck -s bash -x tests/*.bats
 
 tidy:

@@ -93,6 +93,18 @@ ts_parse_stream(const char *s, size_t len, int64_t *ms)
 const char *
 ts_parse_iso(const char *s, size_t len, int64_t *ms)
 {
+	int zoned;
+
+	return ts_parse_iso_zone(s, len, ms, &zoned);
+}
+
+/*
+ * The same, saying whether the time carried a zone: a time without one
+ * is read as UTC, which a caller that knows the source's zone corrects.
+ */
+const char *
+ts_parse_iso_zone(const char *s, size_t len, int64_t *ms, int *zoned)
+{
 	const char *p = s, *end = s + len, *err;
 	int y, mo, d, h, mi, sec = 0, frac = 0, nfrac = 0;
 	int64_t off = 0;
@@ -122,6 +134,7 @@ ts_parse_iso(const char *s, size_t len, int64_t *ms)
 				frac *= 10;
 		}
 	}
+	*zoned = p < end && (*p == 'Z' || *p == '+' || *p == '-');
 	if (p < end && *p == 'Z')
 		p++;
 	else if (p < end && (*p == '+' || *p == '-')) {

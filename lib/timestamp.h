@@ -13,6 +13,8 @@
 void ts_format(int64_t ms, char out[TS_LEN + 1]);
 const char *ts_parse_stream(const char *s, size_t len, int64_t *ms);
 const char *ts_parse_iso(const char *s, size_t len, int64_t *ms);
+const char *ts_parse_iso_zone(
+    const char *s, size_t len, int64_t *ms, int *zoned);
 const char *ts_parse_epoch(const char *s, size_t len, int64_t *ms);
 int64_t ts_days(int64_t ms);
 

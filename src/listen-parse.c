@@ -1,20 +1,26 @@
 /*
  * listen-parse: turns raw listening exports into the listens stream.
  *
- * In:  CSV or TSV files with a header line (stdin when none or "-"); the
- *      delimiter is found in the header, the columns by their names.
+ * In:  CSV or TSV files with a header line (or columns named by --columns),
+ *      or JSON: an array of objects, objects one after another (JSON
+ *      Lines), or an object wrapping them under "listens" or
+ *      "payload.listens"; stdin when no file is named or for "-".  The kind
+ *      is told from the content; the delimiter from the header line.
  * Out: listens TSV (played_at, user_id, track_id, ms_played) on stdout.
  *
  * The rules are SPEC section 5: the alias table, the ambiguity stop, end
  * times turned into start times, rejects in a fixed order with the line
  * where the record starts, non-music rows skipped and counted, and the
- * reject share decided in integers at the end.  Every header is read and
- * mapped before the first byte of output, so a file that cannot be mapped
- * costs nothing downstream.  Memory is one record plus one header per file.
+ * reject share decided in integers at the end.  Every header (for JSON,
+ * the first object) is read and mapped before the first byte of output,
+ * so a file that cannot be mapped costs nothing downstream.  Memory is one
+ * record plus one header per file.  Failures return to the caller rather
+ * than exit, so that the fuzz harness (fuzz/) can run the worker again.
  */
 #include <csv.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,13 +28,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "isoweek.h"
+#include "jsonrec.h"
 #include "msg.h"
 #include "num.h"
 #include "timestamp.h"
 #include "tsv.h"
 
 #define NONE             SIZE_MAX
-#define MAX_SHOWN        20         /* reject messages shown on stderr */
+#define BAD              (SIZE_MAX - 1) /* a column option that failed */
+#define MAX_SHOWN        20             /* reject messages shown on stderr */
 #define MAX_PLAYED       86400000LL /* 24 h: a longer play is not believed */
 #define MS_PER_DAY       86400000LL
 #define DEFAULT_MIN_TIME 946684800000LL /* 2000-01-01T00:00:00Z */
@@ -106,6 +115,11 @@ static const char *const apple_nonmusic[] = {
 struct opts {
 	const char *time, *end_time, *duration, *user, *track, *artist;
 	const char *title, *set_user, *rejects;
+	const char *time_format; /* strptime form of every time, or NULL */
+	const char *tz;          /* zone of times written without one */
+	int format_zone;         /* time_format reads an offset (%z) */
+	char **columns;          /* --columns: the names, the input none */
+	size_t ncolumns;
 	int64_t scale;      /* --duration-unit: 1 ms, 1000 s, 0 not given */
 	int64_t max_reject; /* thousandths of a percent */
 	int64_t min_time, max_time;
@@ -130,6 +144,10 @@ struct map {
 	int time_is_end;
 	int64_t scale;
 	size_t *nonmusic, nnonmusic;
+	/* JSON: each column's key as written, and whether a record needs it. */
+	char **keys;
+	size_t *keylen;
+	int *used; /* 0 not mapped, 1 read when present, 2 required */
 };
 
 struct run {
@@ -153,6 +171,13 @@ struct src {
 	int open;      /* a record has begun and not yet ended */
 	int in_header; /* the record being read is the header */
 	int have_header;
+	int csv_ready; /* csv_init was called */
+	int pending;   /* the first record, read with the header, is data */
+	int json;
+	int mapped; /* a JSON source with no record has no map */
+	struct jsonrec *jr;
+	const struct jsonrec_record *jrec; /* the first JSON record */
+	const struct record *hdr;          /* the names being mapped */
 	struct record rec;
 	struct map map;
 };
@@ -160,7 +185,8 @@ struct src {
 static void
 buf_add(char **buf, size_t *len, size_t *cap, const char *p, size_t n)
 {
-	if (*len + n > *cap) {
+	/* Never NULL once used: a field of an empty header still points. */
+	if (*len + n > *cap || *buf == NULL) {
 		*cap = (*len + n) * 2 + 64;
 		*buf = xrealloc(*buf, *cap);
 	}
@@ -369,16 +395,151 @@ is_nonmusic(const struct map *m, const struct record *r)
 	return 0;
 }
 
-/* A time as written: digits (and a point) are epoch, the rest ISO 8601. */
-static const char *
-parse_time(const char *p, size_t len, int64_t *ms)
+/*
+ * The one instant a local time in --tz names, or 1 when the clocks skip
+ * it (spring forward) and 2 when they pass it twice (fall back): never a
+ * guess.  The zone's offsets around the time (a day before, at, a day
+ * after; transitions are further apart than that) are each tried, and an
+ * instant counts when the zone's offset at that instant is the one tried.
+ */
+static int
+local_to_utc(int64_t local_ms, int64_t *utc_ms)
 {
-	size_t i;
+	int64_t secs = local_ms / 1000 - (local_ms % 1000 < 0);
+	int64_t frac = local_ms - secs * 1000;
+	long offs[3];
+	time_t t, hit = 0;
+	struct tm tm;
+	int i, k, noffs = 0, nhits = 0;
 
+	for (i = -1; i <= 1; i++) {
+		t = (time_t)(secs + i * 86400);
+		if (localtime_r(&t, &tm) == NULL)
+			return 1;
+		for (k = 0; k < noffs && offs[k] != tm.tm_gmtoff; k++)
+			;
+		if (k == noffs)
+			offs[noffs++] = tm.tm_gmtoff;
+	}
+	for (k = 0; k < noffs; k++) {
+		t = (time_t)(secs - offs[k]);
+		if (localtime_r(&t, &tm) != NULL && tm.tm_gmtoff == offs[k] &&
+		    (nhits == 0 || t != hit)) {
+			hit = t;
+			nhits++;
+		}
+	}
+	if (nhits != 1)
+		return nhits == 0 ? 1 : 2;
+	*utc_ms = (int64_t)hit * 1000 + frac;
+	return 0;
+}
+
+/* A local time turned into UTC with --tz, or a reject saying why not. */
+static int
+zone_time(
+    struct src *s, const char *name, const char *p, size_t len, int64_t *t)
+{
+	const char *tz = s->run->o->tz;
+
+	switch (local_to_utc(*t, t)) {
+	case 0: return 0;
+	case 1:
+		reject(s,
+		    "%s does not exist in %s (the clocks skipped it): '%s'",
+		    name, tz, quote_value(p, len));
+		return -1;
+	default:
+		reject(s,
+		    "%s is ambiguous in %s (the clocks went back over it): "
+		    "'%s'",
+		    name, tz, quote_value(p, len));
+		return -1;
+	}
+}
+
+/* A time read with --time-format: the whole value, a real date. */
+static int
+formatted_time(
+    struct src *s, const char *name, const char *p, size_t len, int64_t *t)
+{
+	const struct opts *o = s->run->o;
+	char buf[128];
+	const char *end;
+	struct tm tm;
+	int64_t y;
+
+	memset(&tm, 0, sizeof tm);
+	end = NULL;
+	if (len < sizeof buf && memchr(p, '\0', len) == NULL) {
+		memcpy(buf, p, len);
+		buf[len] = '\0';
+		end = strptime(buf, o->time_format, &tm);
+	}
+	if (end == NULL || *end != '\0') {
+		reject(s, "%s does not match --time-format '%s': '%s'", name,
+		    o->time_format, quote_value(p, len));
+		return -1;
+	}
+	y = (int64_t)tm.tm_year + 1900;
+	if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 ||
+	    tm.tm_mday > days_in_month(y, tm.tm_mon + 1) || y < 0) {
+		reject(s, "%s is not a calendar date: '%s'", name,
+		    quote_value(p, len));
+		return -1;
+	}
+	if (tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 ||
+	    tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 59) {
+		reject(s, "%s is not a time of day: '%s'", name,
+		    quote_value(p, len));
+		return -1;
+	}
+	*t = (days_from_civil(y, tm.tm_mon + 1, tm.tm_mday) * 86400 +
+	         tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec) *
+	     1000;
+	if (o->format_zone) {
+		*t -= (int64_t)tm.tm_gmtoff * 1000;
+		return 0;
+	}
+	return o->tz != NULL ? zone_time(s, name, p, len, t) : 0;
+}
+
+/*
+ * A time as written: --time-format when given; else digits (and a point)
+ * are epoch and the rest ISO 8601.  A form the tool does not know is
+ * rejected with a pointer to --time-format, never read in a guessed order
+ * (9/2/20 is September 2 or February 9).
+ */
+static int
+read_time(
+    struct src *s, const char *name, const char *p, size_t len, int64_t *t)
+{
+	const char *err;
+	size_t i;
+	int zoned = 1;
+
+	if (s->run->o->time_format != NULL)
+		return formatted_time(s, name, p, len, t);
 	for (i = 0; i < len; i++)
 		if ((p[i] < '0' || p[i] > '9') && p[i] != '.')
-			return ts_parse_iso(p, len, ms);
-	return ts_parse_epoch(p, len, ms);
+			break;
+	if (i == len)
+		err = ts_parse_epoch(p, len, t);
+	else
+		err = ts_parse_iso_zone(p, len, t, &zoned);
+	if (err != NULL && (strcmp(err, "not an ISO 8601 time") == 0 ||
+	                       strcmp(err, "not an epoch time") == 0)) {
+		reject(s, "%s is %s: '%s' (name its form with --time-format)",
+		    name, err, quote_value(p, len));
+		return -1;
+	}
+	if (err != NULL) {
+		reject(s, "%s is %s: '%s'", name, err, quote_value(p, len));
+		return -1;
+	}
+	if (!zoned && s->run->o->tz != NULL)
+		return zone_time(s, name, p, len, t);
+	return 0;
 }
 
 /*
@@ -404,9 +565,12 @@ put_track(FILE *fp, const struct map *m, const struct record *r)
 	tsv_put(fp, title, tlen);
 }
 
-/* One data record: checked in the SPEC's order, then written or counted. */
+/*
+ * A record past its structural checks: skipped as non-music, rejected
+ * for its time or duration (SPEC order), or written.
+ */
 static void
-take_record(struct src *s)
+emit_record(struct src *s)
 {
 	const struct opts *o = s->run->o;
 	const struct map *m = &s->map;
@@ -417,19 +581,6 @@ take_record(struct src *s)
 	int64_t t, ms;
 	size_t len;
 
-	s->run->nread++;
-	if (r->nf != m->ncols) {
-		reject(s, "expected %zu fields, got %zu", m->ncols, r->nf);
-		return;
-	}
-	if (memchr(r->raw, '\0', r->rawlen) != NULL) {
-		reject(s, "NUL byte in record");
-		return;
-	}
-	if (!utf8_valid(r->raw, r->rawlen)) {
-		reject(s, "invalid UTF-8 in record");
-		return;
-	}
 	if (is_nonmusic(m, r)) {
 		s->run->nskipped++;
 		return;
@@ -440,10 +591,8 @@ take_record(struct src *s)
 		reject(s, "%s is missing", tname);
 		return;
 	}
-	if ((err = parse_time(p, len, &t)) != NULL) {
-		reject(s, "%s is %s: '%s'", tname, err, quote_value(p, len));
+	if (read_time(s, tname, p, len, &t) != 0)
 		return;
-	}
 	/* The time as written is checked: it is what the source claims. */
 	if (t < o->min_time || t > o->max_time) {
 		reject(s, "%s is outside the accepted window: '%s'", tname,
@@ -492,6 +641,98 @@ take_record(struct src *s)
 	put_track(stdout, m, r);
 	printf("\t%lld\n", (long long)ms);
 	s->run->nwritten++;
+}
+
+/* One CSV or TSV record: the field count, a NUL, UTF-8, then the rest. */
+static void
+take_record(struct src *s)
+{
+	const struct record *r = &s->rec;
+
+	s->run->nread++;
+	if (r->nf != s->map.ncols) {
+		reject(s, "expected %zu fields, got %zu", s->map.ncols, r->nf);
+		return;
+	}
+	if (memchr(r->raw, '\0', r->rawlen) != NULL) {
+		reject(s, "NUL byte in record");
+		return;
+	}
+	if (!utf8_valid(r->raw, r->rawlen)) {
+		reject(s, "invalid UTF-8 in record");
+		return;
+	}
+	emit_record(s);
+}
+
+/*
+ * A JSON record laid out in the first object's columns.  A mapped field
+ * the object lacks, or holds twice, rejects it (the JSON form of a wrong
+ * field count); an absent non-music marker is only not set.
+ */
+static int
+align_json(struct src *s, const struct jsonrec_record *jr)
+{
+	const struct map *m = &s->map;
+	struct record *r = &s->rec;
+	const struct jsonrec_field *f, *found;
+	size_t c, i;
+
+	r->len = r->nf = 0;
+	for (c = 0; c < m->ncols; c++) {
+		found = NULL;
+		for (i = 0; m->used[c] && i < jr->nf; i++) {
+			f = &jr->f[i];
+			if (f->namelen != m->keylen[c] ||
+			    memcmp(jr->text + f->name, m->keys[c],
+			        f->namelen) != 0)
+				continue;
+			if (found != NULL) {
+				reject(s,
+				    "field '%s' appears twice in the "
+				    "object",
+				    m->names[c]);
+				return -1;
+			}
+			found = f;
+		}
+		if (found == NULL && m->used[c] == 2) {
+			reject(s, "no field '%s' in the object", m->names[c]);
+			return -1;
+		}
+		if (found != NULL)
+			field_add(r, jr->text + found->value, found->valuelen);
+		else
+			field_add(r, "", 0);
+	}
+	return 0;
+}
+
+/* One JSON record: an object, its fields, a NUL, UTF-8, then the rest. */
+static void
+take_json(struct src *s, const struct jsonrec_record *jr)
+{
+	struct record *r = &s->rec;
+
+	s->run->nread++;
+	s->recline = jr->line;
+	record_clear(r);
+	buf_add(&r->raw, &r->rawlen, &r->rawcap, jr->json, jr->jsonlen);
+	if (jr->kind != NULL) {
+		reject(s, "expected a JSON object, got %s", jr->kind);
+		return;
+	}
+	if (align_json(s, jr) != 0)
+		return;
+	if (jr->has_nul) {
+		reject(s, "NUL byte in record");
+		return;
+	}
+	if (!utf8_valid(r->raw, r->rawlen)) {
+		reject(s, "invalid UTF-8 in record");
+		return;
+	}
+	emit_record(s);
 }
 
 static void
@@ -625,10 +866,67 @@ detect_delim(const char *p, size_t n)
 	return ',';
 }
 
-/* Reads the header record; 0, or -1 after a message. */
+/* A header problem: said at the header's line, and the run stops. */
+static int header_error(const struct src *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+header_error(const struct src *s, const char *fmt, ...)
+{
+	char what[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	warnmsg("%s:%ld: %s", s->name, s->recline, what);
+	return -1;
+}
+
+/* Only spaces, TABs and line ends: no header, no record. */
+static int
+white(const char *p, size_t n)
+{
+	for (; n > 0; p++, n--)
+		if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+			return 0;
+	return 1;
+}
+
+/*
+ * JSON is told from its first byte that is not white space: a CSV or TSV
+ * header does not start with '[' or '{'.  Reads the first record, which
+ * the header decisions are made on; a file of no records has no map.
+ */
+static int
+open_json(struct src *s)
+{
+	const char *p = s->line + s->off;
+	size_t n = (size_t)s->linelen - s->off;
+	int rc;
+
+	s->json = 1;
+	s->jr = jsonrec_open(s->fp, s->name, p, n, s->lineno);
+	if ((rc = jsonrec_next(s->jr, &s->jrec)) <= 0)
+		return rc;
+	s->recline = s->jrec->line;
+	if (s->run->o->columns != NULL)
+		return header_error(s, "--columns names the columns of CSV "
+		                       "or TSV without a header line, and "
+		                       "this is JSON");
+	if (s->jrec->kind != NULL)
+		return header_error(
+		    s, "expected a JSON object, got %s", s->jrec->kind);
+	s->mapped = 1;
+	return 0;
+}
+
+/* Reads the header record (or the first JSON record); 0, or -1. */
 static int
 read_header(struct src *s)
 {
+	struct record *r = &s->rec;
+	size_t skip;
 	int rc;
 
 	for (;;) {
@@ -641,10 +939,16 @@ read_header(struct src *s)
 		if (s->lineno == 1 && s->linelen >= 3 &&
 		    memcmp(s->line, "\xef\xbb\xbf", 3) == 0)
 			s->off = 3;
-		if (!blank(s->line + s->off, (size_t)s->linelen - s->off))
+		if (!white(s->line + s->off, (size_t)s->linelen - s->off))
 			break;
 	}
 	s->recline = s->lineno;
+	skip = s->off + strspn(s->line + s->off, " \t");
+	if (s->line[skip] == '[' || s->line[skip] == '{') {
+		s->off = skip;
+		return open_json(s);
+	}
+	s->mapped = 1;
 	s->delim = detect_delim(s->line + s->off, (size_t)s->linelen - s->off);
 	s->tsv = s->delim == '\t';
 	if (s->tsv) {
@@ -655,12 +959,14 @@ read_header(struct src *s)
 	}
 	if (csv_init(&s->csv, 0) != 0)
 		errmsg("out of memory");
+	s->csv_ready = 1;
 	csv_set_delim(&s->csv, (unsigned char)s->delim);
 	csv_set_space_func(&s->csv, no_space);
 	s->in_header = s->open = 1;
 	/*
 	 * Feed up to one line end at a time and stop at the end of the
-	 * header: the rest of the line belongs to the data, read later.
+	 * header: the rest of the line belongs to the data, read later.  The
+	 * bytes are kept: with --columns the first record is data.
 	 */
 	while (!s->have_header) {
 		const char *p = s->line + s->off, *end = s->line + s->linelen;
@@ -680,6 +986,7 @@ read_header(struct src *s)
 			n++;
 		if (p + n < end)
 			n++;
+		buf_add(&r->raw, &r->rawlen, &r->rawcap, p, n);
 		if (feed(s, p, n) != 0)
 			return -1;
 		s->off += n;
@@ -687,11 +994,26 @@ read_header(struct src *s)
 	return 0;
 }
 
+/* "column" and "in the header", or the JSON and --columns words. */
+static const char *
+col_word(const struct src *s)
+{
+	return s->json ? "field" : "column";
+}
+
+static const char *
+where_word(const struct src *s)
+{
+	return s->json                      ? "in the first object"
+	       : s->run->o->columns != NULL ? "in --columns"
+	                                    : "in the header";
+}
+
 /* The column an option names: the exact name, else the normalised one. */
 static size_t
 find_column(const struct src *s, const char *opt, const char *name)
 {
-	const struct record *h = &s->rec;
+	const struct record *h = s->hdr;
 	char *want = normalise(name, strlen(name)), *got;
 	size_t i, found = NONE, nfound = 0;
 
@@ -708,27 +1030,34 @@ find_column(const struct src *s, const char *opt, const char *name)
 		free(got);
 	}
 	free(want);
-	if (nfound == 0)
-		errmsg("%s:%ld: %s: no column '%s' in the header", s->name,
-		    s->recline, opt, quote_value(name, strlen(name)));
-	if (nfound > 1)
-		errmsg("%s:%ld: %s: more than one column matches '%s'", s->name,
-		    s->recline, opt, quote_value(name, strlen(name)));
+	if (nfound == 0) {
+		header_error(s, "%s: no %s '%s' %s", opt, col_word(s),
+		    quote_value(name, strlen(name)), where_word(s));
+		return BAD;
+	}
+	if (nfound > 1) {
+		header_error(s, "%s: more than one %s matches '%s'", opt,
+		    col_word(s), quote_value(name, strlen(name)));
+		return BAD;
+	}
 	return found;
 }
 
-/* The one column of a role, NONE, or a stop naming two candidates. */
+/* The one column of a role, NONE, or BAD after naming two candidates. */
 static size_t
 one_of(const struct src *s, const size_t *cols, size_t n, const char *what,
     const char *opt)
 {
 	const struct map *m = &s->map;
 
-	if (n > 1)
-		errmsg("%s:%ld: columns '%s' and '%s' both match the %s "
-		       "(name one with %s)",
-		    s->name, s->recline, m->names[cols[0]], m->names[cols[1]],
-		    what, opt);
+	if (n > 1) {
+		header_error(s,
+		    "%ss '%s' and '%s' both match the %s (name "
+		    "one with %s)",
+		    col_word(s), m->names[cols[0]], m->names[cols[1]], what,
+		    opt);
+		return BAD;
+	}
 	return n == 1 ? cols[0] : NONE;
 }
 
@@ -737,6 +1066,8 @@ say_column(const struct src *s, const char *role, size_t col)
 {
 	if (col == NONE)
 		warnmsg("%s: %s: none", s->name, role);
+	else if (s->json)
+		warnmsg("%s: %s: '%s'", s->name, role, s->map.names[col]);
 	else
 		warnmsg("%s: %s: '%s' (column %zu)", s->name, role,
 		    s->map.names[col], col + 1);
@@ -749,14 +1080,20 @@ say_mapping(const struct src *s)
 	const struct opts *o = s->run->o;
 	size_t i;
 
-	warnmsg("%s: delimiter %s", s->name,
-	    s->tsv            ? "TAB"
-	    : s->delim == ',' ? "comma"
-	                      : "semicolon");
-	warnmsg("%s: %s time: '%s' (column %zu)", s->name,
-	    m->time_is_end ? "end" : "start", m->names[m->time], m->time + 1);
-	warnmsg("%s: duration: '%s' (column %zu, %s)", s->name,
-	    m->names[m->dur], m->dur + 1, m->scale == 1 ? "ms" : "s");
+	if (s->json)
+		warnmsg("%s: JSON", s->name);
+	else
+		warnmsg("%s: delimiter %s", s->name,
+		    s->tsv            ? "TAB"
+		    : s->delim == ',' ? "comma"
+		                      : "semicolon");
+	say_column(s, m->time_is_end ? "end time" : "start time", m->time);
+	if (s->json)
+		warnmsg("%s: duration: '%s' (%s)", s->name, m->names[m->dur],
+		    m->scale == 1 ? "ms" : "s");
+	else
+		warnmsg("%s: duration: '%s' (column %zu, %s)", s->name,
+		    m->names[m->dur], m->dur + 1, m->scale == 1 ? "ms" : "s");
 	if (o->set_user != NULL)
 		warnmsg("%s: user: set to '%s'", s->name,
 		    quote_value(o->set_user, strlen(o->set_user)));
@@ -771,27 +1108,51 @@ say_mapping(const struct src *s)
 		say_column(s, "item type", m->itemtype);
 }
 
-/* Maps the header to roles (SPEC section 5), or stops with exit 1. */
-static void
-map_header(struct src *s)
+/* A column named by an option, else the one the alias table found. */
+static size_t
+pick(const struct src *s, const char *optval, const char *opt,
+    size_t *const *by, const size_t *nby, enum role role, const char *what)
+{
+	if (optval != NULL)
+		return find_column(s, opt, optval);
+	return one_of(s, by[role], nby[role], what, opt);
+}
+
+/*
+ * The roles of a file's columns (SPEC section 5).  Time played is decided
+ * first: without it nothing else matters, and a source that has none
+ * (Last.fm, ListenBrainz) is told so rather than asked for a time column.
+ */
+static int
+map_roles(struct src *s, size_t **by, size_t *nby)
 {
 	const struct opts *o = s->run->o;
-	const struct record *h = &s->rec;
 	struct map *m = &s->map;
-	size_t *by[NROLES], nby[NROLES] = {0}, i, nd;
-	int role;
+	size_t nd;
 
-	m->ncols = h->nf;
-	m->names = xmalloc(h->nf * sizeof *m->names);
-	for (i = 0; i < NROLES; i++)
-		by[i] = xmalloc(h->nf * sizeof *by[i]);
-	for (i = 0; i < h->nf; i++) {
-		const char *p = h->data + h->off[i];
-
-		m->names[i] = xstrdup(quote_value(p, h->flen[i]));
-		if ((role = role_of(p, h->flen[i])) >= 0)
-			by[role][nby[role]++] = i;
+	/* Milliseconds and seconds are one role: time played. */
+	m->scale = 1;
+	if (o->duration != NULL)
+		m->dur = find_column(s, "--duration", o->duration);
+	else {
+		nd = nby[R_MS];
+		memcpy(
+		    by[R_MS] + nd, by[R_SEC], nby[R_SEC] * sizeof *by[R_SEC]);
+		nd += nby[R_SEC];
+		m->dur = one_of(s, by[R_MS], nd, "time played", "--duration");
+		if (nby[R_MS] == 0 && nby[R_SEC] == 1)
+			m->scale = 1000;
 	}
+	if (m->dur == BAD)
+		return -1;
+	if (m->dur == NONE)
+		return header_error(s,
+		    "no duration (time played) %s %s: listening time cannot "
+		    "be computed from this source; to count a track length "
+		    "as time played, name its %s with --duration",
+		    col_word(s), where_word(s), col_word(s));
+	if (o->scale != 0)
+		m->scale = o->scale;
 
 	/* A start column wins over an end column: no guess is needed. */
 	m->time_is_end = 0;
@@ -808,62 +1169,245 @@ map_header(struct src *s)
 		    one_of(s, by[R_END], nby[R_END], "end time", "--end-time");
 		m->time_is_end = 1;
 	}
+	if (m->time == BAD)
+		return -1;
 	if (m->time == NONE)
-		errmsg("%s:%ld: no time column in the header (name one with "
-		       "--time or --end-time)",
-		    s->name, s->recline);
+		return header_error(s,
+		    "no time %s %s (name one with --time or --end-time)",
+		    col_word(s), where_word(s));
 
-	/* Milliseconds and seconds are one role: time played. */
-	m->scale = 1;
-	if (o->duration != NULL)
-		m->dur = find_column(s, "--duration", o->duration);
-	else {
-		nd = nby[R_MS];
-		memcpy(
-		    by[R_MS] + nd, by[R_SEC], nby[R_SEC] * sizeof *by[R_SEC]);
-		nd += nby[R_SEC];
-		m->dur = one_of(s, by[R_MS], nd, "time played", "--duration");
-		if (nby[R_MS] == 0 && nby[R_SEC] == 1)
-			m->scale = 1000;
-	}
-	if (m->dur == NONE)
-		errmsg("%s:%ld: no duration column in the header (name one "
-		       "with --duration)",
-		    s->name, s->recline);
-	if (o->scale != 0)
-		m->scale = o->scale;
-
-	if (o->set_user != NULL)
-		m->user = NONE;
-	else if (o->user != NULL)
-		m->user = find_column(s, "--user", o->user);
-	else
-		m->user = one_of(s, by[R_USER], nby[R_USER], "user", "--user");
-	m->track = o->track != NULL ? find_column(s, "--track", o->track)
-	                            : one_of(s, by[R_TRACK], nby[R_TRACK],
-	                                  "track id", "--track");
-	m->artist = o->artist != NULL ? find_column(s, "--artist", o->artist)
-	                              : one_of(s, by[R_ARTIST], nby[R_ARTIST],
-	                                    "artist", "--artist");
-	m->title = o->title != NULL ? find_column(s, "--title", o->title)
-	                            : one_of(s, by[R_TITLE], nby[R_TITLE],
-	                                  "title", "--title");
+	m->user = NONE;
+	if (o->set_user == NULL && (m->user = pick(s, o->user, "--user", by,
+	                                nby, R_USER, "user")) == BAD)
+		return -1;
+	if ((m->track = pick(s, o->track, "--track", by, nby, R_TRACK,
+	         "track id")) == BAD ||
+	    (m->artist = pick(s, o->artist, "--artist", by, nby, R_ARTIST,
+	         "artist")) == BAD ||
+	    (m->title = pick(
+	         s, o->title, "--title", by, nby, R_TITLE, "title")) == BAD)
+		return -1;
 	m->itemtype = nby[R_ITEMTYPE] > 0 ? by[R_ITEMTYPE][0] : NONE;
+	return 0;
+}
+
+/*
+ * A first line holding a time is data: the file has no header, and its
+ * columns are named with --columns rather than guessed.
+ */
+static int
+first_line_is_data(const struct src *s)
+{
+	const struct record *h = s->hdr;
+	const char *p;
+	int64_t ms;
+	size_t i, len, k;
+
+	for (i = 0; i < h->nf; i++) {
+		p = h->data + h->off[i];
+		len = h->flen[i];
+		for (k = 0; k < len && p[k] >= '0' && p[k] <= '9'; k++)
+			;
+		if (ts_parse_iso(p, len, &ms) == NULL || (len >= 9 && k == len))
+			return header_error(s,
+			    "the first line holds a time ('%s'), so it is "
+			    "data, not a header: name the columns with "
+			    "--columns",
+			    quote_value(p, len));
+	}
+	return 0;
+}
+
+struct name {
+	const char *p;
+	size_t len;
+};
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	const struct name *x = a, *y = b;
+	int c = memcmp(x->p, y->p, x->len < y->len ? x->len : y->len);
+
+	if (c != 0)
+		return c;
+	return (x->len > y->len) - (x->len < y->len);
+}
+
+/* A key the first object holds twice cannot be mapped without a guess. */
+static int
+check_twice(const struct src *s)
+{
+	const struct record *h = s->hdr;
+	struct name *v = xmalloc(h->nf * sizeof *v);
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < h->nf; i++) {
+		v[i].p = h->data + h->off[i];
+		v[i].len = h->flen[i];
+	}
+	qsort(v, h->nf, sizeof *v, cmp_names);
+	for (i = 1; i < h->nf && rc == 0; i++)
+		if (cmp_names(&v[i - 1], &v[i]) == 0)
+			rc = header_error(s,
+			    "field '%s' appears twice in the first object",
+			    quote_value(v[i].p, v[i].len));
+	free(v);
+	return rc;
+}
+
+/* The names a file's columns go by: its header, --columns, or JSON keys. */
+static void
+header_names(struct src *s, struct record *h)
+{
+	const struct jsonrec_record *jr = s->jrec;
+	size_t i;
+
+	memset(h, 0, sizeof *h);
+	if (s->json)
+		for (i = 0; i < jr->nf; i++)
+			field_add(
+			    h, jr->text + jr->f[i].name, jr->f[i].namelen);
+	else
+		for (i = 0; i < s->run->o->ncolumns; i++)
+			field_add(h, s->run->o->columns[i],
+			    strlen(s->run->o->columns[i]));
+}
+
+/*
+ * For JSON, a key is matched by its last part ("artist_name" in
+ * "track_metadata.artist_name"), and only the shallowest matches count:
+ * a listen's own "ts" is not confused with one nested deeper.
+ */
+static void
+collect_roles(struct src *s, size_t **by, size_t *nby)
+{
+	const struct record *h = s->hdr;
+	int depth[NROLES], d, role;
+	size_t i, leaf;
+
+	for (i = 0; i < NROLES; i++)
+		depth[i] = INT_MAX;
+	for (i = 0; i < h->nf; i++) {
+		const char *p = h->data + h->off[i];
+
+		leaf = s->json ? s->jrec->f[i].leaf : 0;
+		d = s->json ? s->jrec->f[i].depth : 0;
+		if ((role = role_of(p + leaf, h->flen[i] - leaf)) < 0 ||
+		    d > depth[role])
+			continue;
+		if (d < depth[role]) {
+			depth[role] = d;
+			nby[role] = 0;
+		}
+		by[role][nby[role]++] = i;
+	}
+}
+
+/* JSON: the keys each record is searched for, and which it must hold. */
+static void
+map_keys(struct src *s, const struct record *h)
+{
+	struct map *m = &s->map;
+	const size_t need[] = {
+	    m->time, m->dur, m->user, m->track, m->artist, m->title};
+	size_t i;
+
+	m->keys = xmalloc(h->nf * sizeof *m->keys);
+	m->keylen = xmalloc(h->nf * sizeof *m->keylen);
+	m->used = xmalloc(h->nf * sizeof *m->used);
+	for (i = 0; i < h->nf; i++) {
+		m->keylen[i] = h->flen[i];
+		m->keys[i] = xmalloc(h->flen[i] + 1);
+		memcpy(m->keys[i], h->data + h->off[i], h->flen[i]);
+		m->keys[i][h->flen[i]] = '\0';
+		m->used[i] = 0;
+	}
+	for (i = 0; i < m->nnonmusic; i++)
+		m->used[m->nonmusic[i]] = 1;
+	if (m->itemtype != NONE)
+		m->used[m->itemtype] = 1;
+	for (i = 0; i < sizeof need / sizeof need[0]; i++)
+		if (need[i] != NONE)
+			m->used[need[i]] = 2;
+}
+
+/* Maps the header to roles (SPEC section 5); 0, or -1 after a message. */
+static int
+map_header(struct src *s)
+{
+	const struct opts *o = s->run->o;
+	struct record names;
+	const struct record *h = &s->rec;
+	struct map *m = &s->map;
+	size_t *by[NROLES], nby[NROLES] = {0}, i;
+	int rc;
+
+	if (s->json || o->columns != NULL) {
+		header_names(s, &names);
+		h = &names;
+		s->pending = 1;
+	}
+	s->hdr = h;
+	if (s->json)
+		rc = check_twice(s);
+	else if (o->columns != NULL && s->rec.nf != o->ncolumns)
+		rc = header_error(s,
+		    "--columns names %zu columns, the first line has %zu "
+		    "fields",
+		    o->ncolumns, s->rec.nf);
+	else if (o->columns == NULL)
+		rc = first_line_is_data(s);
+	else
+		rc = 0;
+
+	m->ncols = h->nf;
+	m->names = xmalloc(h->nf * sizeof *m->names);
+	for (i = 0; i < NROLES; i++)
+		by[i] = xmalloc(h->nf * sizeof *by[i]);
+	for (i = 0; i < h->nf; i++)
+		m->names[i] =
+		    xstrdup(quote_value(h->data + h->off[i], h->flen[i]));
+	if (rc == 0) {
+		collect_roles(s, by, nby);
+		rc = map_roles(s, by, nby);
+	}
 	m->nnonmusic = nby[R_NONMUSIC];
 	m->nonmusic = by[R_NONMUSIC];
 	by[R_NONMUSIC] = NULL;
 	for (i = 0; i < NROLES; i++)
 		free(by[i]);
-	record_clear(&s->rec);
+	if (s->json && rc == 0)
+		map_keys(s, h);
+	if (h == &names)
+		record_free(&names);
+	s->hdr = NULL;
+	if (!s->pending)
+		record_clear(&s->rec);
+	return rc;
 }
 
 /* Reads the data records of one file; 0, or -1 on a read error. */
 static int
 parse_data(struct src *s)
 {
+	const struct jsonrec_record *jr = s->jrec;
 	struct record *r = &s->rec;
 	int rc;
 
+	if (s->json) {
+		if (jr == NULL)
+			return 0;
+		take_json(s, jr);
+		while ((rc = jsonrec_next(s->jr, &jr)) > 0)
+			take_json(s, jr);
+		return rc;
+	}
+	if (s->pending) {
+		take_record(s);
+		record_clear(r);
+	}
 	if (s->tsv) {
 		while ((rc = next_line(s)) > 0) {
 			if (blank(s->line, (size_t)s->linelen))
@@ -900,13 +1444,20 @@ close_src(struct src *s)
 {
 	size_t i;
 
-	if (!s->tsv && s->have_header)
+	if (s->csv_ready)
 		csv_free(&s->csv);
-	if (s->fp != stdin)
+	jsonrec_close(s->jr);
+	if (s->fp != NULL && s->fp != stdin)
 		fclose(s->fp);
-	for (i = 0; i < s->map.ncols; i++)
+	for (i = 0; i < s->map.ncols; i++) {
 		free(s->map.names[i]);
+		if (s->map.keys != NULL)
+			free(s->map.keys[i]);
+	}
 	free(s->map.names);
+	free(s->map.keys);
+	free(s->map.keylen);
+	free(s->map.used);
 	free(s->map.nonmusic);
 	free(s->line);
 	record_free(&s->rec);
@@ -953,51 +1504,47 @@ verdict(const struct run *run)
 	return -1;
 }
 
+/*
+ * The worker: every source's header read and mapped before any output,
+ * then the data of each in turn, then the verdict.  Closes the sources.
+ */
 static int
-parse(char **files, int nfiles, const struct opts *o)
+parse_sources(struct src *srcs, int n, const struct opts *o)
 {
 	struct run run = {0};
-	struct src *srcs;
 	int i, rc = EXIT_SUCCESS;
 
 	run.o = o;
-	srcs = xmalloc((size_t)nfiles * sizeof *srcs);
-	memset(srcs, 0, (size_t)nfiles * sizeof *srcs);
-	/* Every header is read and mapped before any output. */
-	for (i = 0; i < nfiles; i++) {
-		struct src *s = &srcs[i];
-
-		s->run = &run;
-		if (strcmp(files[i], "-") == 0) {
-			s->fp = stdin;
-			s->name = "<stdin>";
-		} else if ((s->fp = fopen(files[i], "r")) == NULL)
-			errmsg("%s: %s", files[i], strerror(errno));
-		else
-			s->name = files[i];
-		if (read_header(s) != 0)
-			exit(EXIT_FAILURE);
-		map_header(s);
-		if (o->verbose)
-			say_mapping(s);
+	for (i = 0; i < n && rc == EXIT_SUCCESS; i++) {
+		srcs[i].run = &run;
+		if (read_header(&srcs[i]) != 0 ||
+		    (srcs[i].mapped && map_header(&srcs[i]) != 0))
+			rc = EXIT_FAILURE;
+		else if (o->verbose && srcs[i].mapped)
+			say_mapping(&srcs[i]);
 	}
-	if (o->rejects != NULL) {
-		if ((run.rejects = fopen(o->rejects, "a")) == NULL)
-			errmsg("%s: %s", o->rejects, strerror(errno));
-		if (fseek(run.rejects, 0, SEEK_END) == 0 &&
-		    ftell(run.rejects) == 0)
+	if (rc == EXIT_SUCCESS && o->rejects != NULL) {
+		if ((run.rejects = fopen(o->rejects, "a")) == NULL) {
+			warnmsg("%s: %s", o->rejects, strerror(errno));
+			rc = EXIT_FAILURE;
+		} else if (fseek(run.rejects, 0, SEEK_END) == 0 &&
+		           ftell(run.rejects) == 0)
 			tsv_put_header(run.rejects, "source", "line", "reason",
 			    "record", NULL);
+	}
+	if (rc != EXIT_SUCCESS) {
+		for (i = 0; i < n; i++)
+			close_src(&srcs[i]);
+		return rc;
 	}
 
 	tsv_put_header(
 	    stdout, "played_at", "user_id", "track_id", "ms_played", NULL);
-	for (i = 0; i < nfiles; i++) {
+	for (i = 0; i < n; i++) {
 		if (parse_data(&srcs[i]) != 0)
 			rc = EXIT_FAILURE;
 		close_src(&srcs[i]);
 	}
-	free(srcs);
 	if (run.rejects != NULL &&
 	    (ferror(run.rejects) | fclose(run.rejects)) != 0) {
 		warnmsg("%s: write error: %s", o->rejects, strerror(errno));
@@ -1006,6 +1553,152 @@ parse(char **files, int nfiles, const struct opts *o)
 	if (verdict(&run) != 0)
 		rc = EXIT_FAILURE;
 	return rc;
+}
+
+static int
+parse(char **files, int nfiles, const struct opts *o)
+{
+	struct src *srcs;
+	int i, rc;
+
+	srcs = xmalloc((size_t)nfiles * sizeof *srcs);
+	memset(srcs, 0, (size_t)nfiles * sizeof *srcs);
+	for (i = 0; i < nfiles; i++) {
+		if (strcmp(files[i], "-") == 0) {
+			srcs[i].fp = stdin;
+			srcs[i].name = "<stdin>";
+		} else if ((srcs[i].fp = fopen(files[i], "r")) != NULL)
+			srcs[i].name = files[i];
+		else {
+			warnmsg("%s: %s", files[i], strerror(errno));
+			while (i-- > 0)
+				close_src(&srcs[i]);
+			free(srcs);
+			return EXIT_FAILURE;
+		}
+	}
+	rc = parse_sources(srcs, nfiles, o);
+	free(srcs);
+	return rc;
+}
+
+/*
+ * --time-format: strptime conversions that make one instant, checked
+ * before any input is read.  Conversions that strptime reads and then
+ * ignores (%Z) or that depend on the machine's zone (%s) are refused.
+ */
+static int
+time_format_option(const char *fmt)
+{
+	int year = 0, mon = 0, day = 0, hour = 0, min = 0, ampm = 0;
+	int twelve = 0, zone = 0;
+	const char *p, *miss = NULL;
+
+	for (p = fmt; *p != '\0'; p++) {
+		if (*p != '%')
+			continue;
+		switch (*++p) {
+		case 'Y':
+		case 'y': year = 1; break;
+		case 'b':
+		case 'B':
+		case 'h':
+		case 'm': mon = 1; break;
+		case 'd':
+		case 'e': day = 1; break;
+		case 'I': twelve = 1; /* FALLTHROUGH */
+		case 'H': hour = 1; break;
+		case 'M': min = 1; break;
+		case 'p': ampm = 1; break;
+		case 'R':
+		case 'T': hour = min = 1; break;
+		case 'D':
+		case 'F': year = mon = day = 1; break;
+		case 'z': zone = 1; break;
+		case 'a':
+		case 'A':
+		case 'n':
+		case 't':
+		case 'S':
+		case '%': break;
+		case '\0':
+			usage_error("--time-format: '%s' ends in a lone '%%'",
+			    quote_value(fmt, strlen(fmt)));
+		default:
+			usage_error("--time-format: '%%%c' is not a "
+			            "conversion listen-parse reads",
+			    *p);
+		}
+	}
+	if (!year)
+		miss = "year (%Y or %y)";
+	else if (!mon)
+		miss = "month (%m or %b)";
+	else if (!day)
+		miss = "day of the month (%d)";
+	else if (!hour)
+		miss = "hour (%H, or %I with %p)";
+	else if (!min)
+		miss = "minutes (%M)";
+	else if (twelve && !ampm)
+		miss = "AM or PM (%p) for the 12-hour %I";
+	if (miss != NULL)
+		usage_error("--time-format: '%s' has no %s",
+		    quote_value(fmt, strlen(fmt)), miss);
+	return zone;
+}
+
+/*
+ * --tz: an IANA zone name from the system's tz database.  glibc reads an
+ * unknown TZ as UTC without a word, so the zone file is checked here.
+ */
+static void
+tz_option(const char *zone)
+{
+	const char *dir = getenv("TZDIR");
+	char path[PATH_MAX], magic[4];
+	FILE *fp = NULL;
+	int ok = 0;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/usr/share/zoneinfo";
+	if (*zone != '\0' && *zone != '/' && strstr(zone, "..") == NULL &&
+	    (size_t)snprintf(path, sizeof path, "%s/%s", dir, zone) <
+	        sizeof path &&
+	    (fp = fopen(path, "r")) != NULL)
+		ok = fread(magic, 1, 4, fp) == 4 &&
+		     memcmp(magic, "TZif", 4) == 0;
+	if (fp != NULL)
+		fclose(fp);
+	if (!ok)
+		usage_error("--tz: unknown time zone '%s' (not in %s)",
+		    quote_value(zone, strlen(zone)), dir);
+	setenv("TZ", zone, 1);
+	tzset();
+}
+
+/* --columns a,b,c: the names, each one not empty. */
+static void
+columns_option(struct opts *o, const char *arg)
+{
+	const char *p = arg, *comma;
+	size_t n;
+
+	for (;;) {
+		comma = strchr(p, ',');
+		n = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		if (n == 0)
+			usage_error("--columns: an empty column name in '%s'",
+			    quote_value(arg, strlen(arg)));
+		o->columns = xrealloc(
+		    o->columns, (o->ncolumns + 1) * sizeof *o->columns);
+		o->columns[o->ncolumns] = xmalloc(n + 1);
+		memcpy(o->columns[o->ncolumns], p, n);
+		o->columns[o->ncolumns++][n] = '\0';
+		if (comma == NULL)
+			break;
+		p = comma + 1;
+	}
 }
 
 static int64_t
@@ -1023,7 +1716,9 @@ time_option(const char *opt, const char *arg)
 static void
 usage(FILE *fp)
 {
-	fputs("usage: listen-parse [-hv] [--time col | --end-time col] "
+	fputs("usage: listen-parse [-hv] [--columns name,...] "
+	      "[--time col | --end-time col] [--time-format fmt] "
+	      "[--tz zone] "
 	      "[--duration col] [--duration-unit ms|s] [--user col | "
 	      "--set-user id] [--track col] [--artist col] [--title col] "
 	      "[--rejects file] [--max-reject-pct pct] [--min-time iso] "
@@ -1033,6 +1728,7 @@ usage(FILE *fp)
 
 enum {
 	OPT_ARTIST = 256,
+	OPT_COLUMNS,
 	OPT_DURATION,
 	OPT_DURATION_UNIT,
 	OPT_END_TIME,
@@ -1042,8 +1738,10 @@ enum {
 	OPT_REJECTS,
 	OPT_SET_USER,
 	OPT_TIME,
+	OPT_TIME_FORMAT,
 	OPT_TITLE,
 	OPT_TRACK,
+	OPT_TZ,
 	OPT_USER,
 };
 
@@ -1052,6 +1750,7 @@ main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 	    {"artist", required_argument, NULL, OPT_ARTIST},
+	    {"columns", required_argument, NULL, OPT_COLUMNS},
 	    {"duration", required_argument, NULL, OPT_DURATION},
 	    {"duration-unit", required_argument, NULL, OPT_DURATION_UNIT},
 	    {"end-time", required_argument, NULL, OPT_END_TIME},
@@ -1062,8 +1761,10 @@ main(int argc, char *argv[])
 	    {"rejects", required_argument, NULL, OPT_REJECTS},
 	    {"set-user", required_argument, NULL, OPT_SET_USER},
 	    {"time", required_argument, NULL, OPT_TIME},
+	    {"time-format", required_argument, NULL, OPT_TIME_FORMAT},
 	    {"title", required_argument, NULL, OPT_TITLE},
 	    {"track", required_argument, NULL, OPT_TRACK},
+	    {"tz", required_argument, NULL, OPT_TZ},
 	    {"user", required_argument, NULL, OPT_USER},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {NULL, 0, NULL, 0},
@@ -1083,6 +1784,7 @@ main(int argc, char *argv[])
 		case 'h': usage(stdout); return EXIT_SUCCESS;
 		case 'v': o.verbose = 1; break;
 		case OPT_ARTIST: o.artist = optarg; break;
+		case OPT_COLUMNS: columns_option(&o, optarg); break;
 		case OPT_DURATION: o.duration = optarg; break;
 		case OPT_DURATION_UNIT:
 			if (strcmp(optarg, "ms") == 0)
@@ -1108,8 +1810,16 @@ main(int argc, char *argv[])
 		case OPT_REJECTS: o.rejects = optarg; break;
 		case OPT_SET_USER: o.set_user = optarg; break;
 		case OPT_TIME: o.time = optarg; break;
+		case OPT_TIME_FORMAT:
+			o.format_zone = time_format_option(optarg);
+			o.time_format = optarg;
+			break;
 		case OPT_TITLE: o.title = optarg; break;
 		case OPT_TRACK: o.track = optarg; break;
+		case OPT_TZ:
+			tz_option(optarg);
+			o.tz = optarg;
+			break;
 		case OPT_USER: o.user = optarg; break;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -1130,5 +1840,8 @@ main(int argc, char *argv[])
 		rc = parse(stdin_only, 1, &o);
 	else
 		rc = parse(argv + optind, argc - optind, &o);
+	while (o.ncolumns > 0)
+		free(o.columns[--o.ncolumns]);
+	free(o.columns);
 	return msg_close_stdout() ? EXIT_FAILURE : rc;
 }

@@ -193,7 +193,7 @@ HEADER=$'played_at\tuser_id\ttrack_id\tms_played'
 
 @test "listen-parse: a track length column (duration_ms) is not time played" {
 	run --separate-stderr -1 listen-parse "${WINDOW[@]}" < "$P/track-length.csv"
-	[ "$stderr" = "listen-parse: <stdin>:1: no duration column in the header (name one with --duration)" ]
+	[ "$stderr" = "listen-parse: <stdin>:1: no duration (time played) column in the header: listening time cannot be computed from this source; to count a track length as time played, name its column with --duration" ]
 	[ -z "$output" ]
 }
 
@@ -310,7 +310,7 @@ listen-parse: read 2, written 2, rejected 0, skipped 0 non-music" ]
 	{ echo played_at,ms_played; for _ in $(seq 25); do echo bad,1; done; } > in.csv
 	run --separate-stderr -0 listen-parse "${WINDOW[@]}" --max-reject-pct 100 in.csv
 	for i in $(seq 2 21); do
-		echo "listen-parse: in.csv:$i: played_at is not an ISO 8601 time: 'bad'"
+		echo "listen-parse: in.csv:$i: played_at is not an ISO 8601 time: 'bad' (name its form with --time-format)"
 	done > want.txt
 	echo "listen-parse: 5 more rejects not shown" >> want.txt
 	echo "listen-parse: read 25, written 0, rejected 25, skipped 0 non-music" >> want.txt
@@ -384,7 +384,7 @@ listen-parse: rejected 1 of 19 records (5.3%), more than --max-reject-pct 5" ]
 
 @test "listen-parse: a header without a duration column fails before any output" {
 	run --separate-stderr -1 listen-parse "${WINDOW[@]}" < "$P/no-duration.csv"
-	[ "$stderr" = "listen-parse: <stdin>:1: no duration column in the header (name one with --duration)" ]
+	[ "$stderr" = "listen-parse: <stdin>:1: no duration (time played) column in the header: listening time cannot be computed from this source; to count a track length as time played, name its column with --duration" ]
 	[ -z "$output" ]
 }
 
@@ -407,7 +407,7 @@ listen-parse: rejected 1 of 19 records (5.3%), more than --max-reject-pct 5" ]
 
 @test "listen-parse: a bad header in a later file stops before any output" {
 	run --separate-stderr -1 listen-parse "${WINDOW[@]}" "$P/happy.csv" - < "$P/no-duration.csv"
-	[ "$stderr" = "listen-parse: <stdin>:1: no duration column in the header (name one with --duration)" ]
+	[ "$stderr" = "listen-parse: <stdin>:1: no duration (time played) column in the header: listening time cannot be computed from this source; to count a track length as time played, name its column with --duration" ]
 	[ -z "$output" ]
 }
 
@@ -478,7 +478,7 @@ listen-parse: rejected 1 of 19 records (5.3%), more than --max-reject-pct 5" ]
 
 @test "listen-parse: --help prints the usage line on stdout" {
 	run --separate-stderr -0 listen-parse --help
-	[[ "$output" == "usage: listen-parse [-hv] [--time col | --end-time col] "*" [file ...]" ]]
+	[[ "$output" == "usage: listen-parse [-hv] [--columns name,...] [--time col | --end-time col] "*" [file ...]" ]]
 	[ -z "$stderr" ]
 }
 
@@ -504,11 +504,598 @@ listen-parse: rejected 1 of 19 records (5.3%), more than --max-reject-pct 5" ]
 	[ "${#lines[@]}" -eq 2733 ]
 }
 
-@test "listen-parse: the real Excel-converted Spotify CSV is all rejected and fails" {
+@test "listen-parse: the real Excel-converted Spotify CSV without --time-format is all rejected, pointing at the option" {
 	need_real spotify-basic-excel-01.csv
 	run --separate-stderr -1 listen-parse "${WINDOW[@]}" < "$REAL/spotify-basic-excel-01.csv"
-	[ "${stderr_lines[0]}" = "listen-parse: <stdin>:2: endTime is not an ISO 8601 time: '9/2/20 15:26'" ]
+	[ "${stderr_lines[0]}" = "listen-parse: <stdin>:2: endTime is not an ISO 8601 time: '9/2/20 15:26' (name its form with --time-format)" ]
 	[ "${stderr_lines[21]}" = "listen-parse: read 345, written 0, rejected 345, skipped 0 non-music" ]
 	[ "${stderr_lines[22]}" = "listen-parse: rejected 345 of 345 records (100.0%), more than --max-reject-pct 5" ]
 	[ "$output" = "$HEADER" ]
+}
+
+# JSON input (issue 3).
+
+@test "listen-parse: a JSON array of Spotify extended objects becomes a listens stream" {
+	listen-parse "${WINDOW[@]}" "$P/spotify-extended.json" > out.tsv
+	diff -u "$P/spotify-extended.listens.tsv" out.tsv
+}
+
+@test "listen-parse: a JSON podcast object (episode set, no track) is skipped as non-music" {
+	run --separate-stderr -0 listen-parse "${WINDOW[@]}" "$P/spotify-extended.json"
+	[ "$stderr" = "listen-parse: read 3, written 2, rejected 0, skipped 1 non-music" ]
+}
+
+@test "listen-parse: JSON Lines give one listen per line, numbers and strings alike" {
+	listen-parse "${WINDOW[@]}" "$P/lines.jsonl" > out.tsv
+	diff -u "$P/lines.listens.tsv" out.tsv
+}
+
+@test "listen-parse: JSON is told from the content, not the file name" {
+	cp "$P/lines.jsonl" export.csv
+	listen-parse "${WINDOW[@]}" - < export.csv > out.tsv
+	diff -u "$P/lines.listens.tsv" out.tsv
+}
+
+@test "listen-parse: JSON after a BOM, blank lines and spaces is still JSON" {
+	{ printf '\xef\xbb\xbf\n  \r\n  '; cat "$P/lines.jsonl"; } > in.json
+	listen-parse "${WINDOW[@]}" in.json > out.tsv
+	diff -u "$P/lines.listens.tsv" out.tsv
+}
+
+@test "listen-parse: the listens under payload.listens are the records, the wrapper is not" {
+	listen-parse "${WINDOW[@]}" --duration track_metadata.additional_info.duration_ms "$P/wrapped.json" > out.tsv
+	diff -u "$P/wrapped.listens.tsv" out.tsv
+}
+
+@test "listen-parse: the listens under a top-level listens key are the records, other keys passed over" {
+	printf '{"stats": {"n": 1}, "listens": [\n{"listened_at": 1709546400, "ms": 5},\n{"listened_at": 1709546401, "ms": 6}\n], "other": [{"listened_at": 1}]}\n' > in.json
+	listen-parse "${WINDOW[@]}" --duration ms in.json > out.tsv
+	printf '%s\n' "$HEADER" $'2024-03-04T10:00:00.000Z\t\t\t5' $'2024-03-04T10:00:01.000Z\t\t\t6' > want.tsv
+	diff -u want.tsv out.tsv
+}
+
+@test "listen-parse: a single top-level object is one listen" {
+	printf '{"played_at": "2024-03-04T10:00:00Z", "ms_played": 7}' > in.json
+	listen-parse "${WINDOW[@]}" in.json > out.tsv
+	printf '%s\n2024-03-04T10:00:00.000Z\t\t\t7\n' "$HEADER" > want.tsv
+	diff -u want.tsv out.tsv
+}
+
+@test "listen-parse: an empty JSON array gives the listens header only" {
+	run --separate-stderr -0 listen-parse "${WINDOW[@]}" <<< '[]'
+	[ "$output" = "$HEADER" ]
+	[ "$stderr" = "listen-parse: read 0, written 0, rejected 0, skipped 0 non-music" ]
+}
+
+@test "listen-parse: JSON null is an empty value" {
+	printf '[{"ts": "2024-03-04T10:00:00Z", "ms_played": null, "user": null}]' > in.json
+	run --separate-stderr -0 listen-parse "${WINDOW[@]}" --max-reject-pct 100 in.json
+	[ "${stderr_lines[0]}" = "listen-parse: in.json:1: ms_played is missing" ]
+}
+
+@test "listen-parse: a JSON time may be an epoch number" {
+	printf '{"listened_at": 1709546400.25, "ms_played": 1}\n' > in.jsonl
+	listen-parse "${WINDOW[@]}" in.jsonl > out.tsv
+	printf '%s\n2024-03-04T10:00:00.250Z\t\t\t1\n' "$HEADER" > want.tsv
+	diff -u want.tsv out.tsv
+}
+
+@test "listen-parse: a JSON number with an exponent is not a plain decimal duration" {
+	printf '{"played_at": "2024-03-04T10:00:00Z", "ms_played": 1e5}\n' > in.jsonl
+	run --separate-stderr -0 listen-parse "${WINDOW[@]}" --max-reject-pct 100 in.jsonl
+	[ "${stderr_lines[0]}" = "listen-parse: in.jsonl:1: ms_played is not a number: '1e5'" ]
+}
+
+@test "listen-parse: a later JSON object without a mapped field is rejected at the line where it starts" {
+	printf '[\n  {\n    "ts": "2024-03-04T10:00:00Z",\n    "ms_played": 1\n  },\n  {\n    "ts": "2024-03-04T10:00:00Z"\n  }\n]\n' > in.json
+	run --separate-stderr -0 listen-parse "${WINDOW[@]}" --max-reject-pct 100 in.json
+	[ "${stderr_lines[0]}" = "listen-parse: in.json:6: no field 'ms_played' in the object" ]
+	[ "${#lines[@]}" -eq 2 ]
+}
+
+@test "listen-parse: a later JSON object without a non-music marker is music, not a reject" {
+	printf '%s\n' '{"ts": "2024-03-04T10:00:00Z", "ms_played": 1, "episode_name": null}' \
+	    '{"ts": "2024-03-04T10:00:01Z", "ms_played": 2}' > in.jsonl
+	run --separate-stderr -0 listen-parse "${WINDOW[@]}" in.jsonl
+	[ "$stderr" = "listen-parse: read 2, written 2, rejected 0, skipped 0 non-music" ]
+}
+
+@test "listen-parse: a JSON object holding a mapped field twice is rejected" {
+	printf '%s\n' '{"ts": "2024-03-04T10:00:00Z", "ms_played": 1}' \
+	    '{"ts": "2024-03-04T10:00:00Z", "ms_played": 1, "ms_played": 2}' > in.jsonl
+	run --separate-stderr -0 listen-parse "${WINDOW[@]}" --max-reject-pct 100 in.jsonl
+	[ "${stderr_lines[0]}" = "listen-parse: in.jsonl:2: field 'ms_played' appears twice in the object" ]
+}
+
+@test "listen-parse: a first JSON object holding a key twice stops before any output" {
+	printf '{"ts": "2024-03-04T10:00:00Z", "ms_played": 1, "ts": 5}\n' > in.jsonl
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" in.jsonl
+	[ "$stderr" = "listen-parse: in.jsonl:1: field 'ts' appears twice in the first object" ]
+	[ -z "$output" ]
+}
+
+@test "listen-parse: a later JSON value that is not an object is rejected" {
+	printf '[{"ts": "2024-03-04T10:00:00Z", "ms_played": 1},\n "x"]' > in.json
+	run --separate-stderr -0 listen-parse "${WINDOW[@]}" --max-reject-pct 100 in.json
+	[ "${stderr_lines[0]}" = "listen-parse: in.json:2: expected a JSON object, got a string" ]
+}
+
+@test "listen-parse: JSON that is not objects stops before any output" {
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" <<< '[1, 2, 3]'
+	[ "$stderr" = "listen-parse: <stdin>:1: expected a JSON object, got a number" ]
+	[ -z "$output" ]
+}
+
+@test "listen-parse: JSON cut short fails after the listens before the cut" {
+	printf '[{"ts": "2024-03-04T10:00:00Z", "ms_played": 1},\n {"ts": "2024-03' > in.json
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" in.json
+	[ "${stderr_lines[0]}" = "listen-parse: in.json:2: JSON is cut short: the input ends inside a value" ]
+	[ "${stderr_lines[1]}" = "listen-parse: read 1, written 1, rejected 0, skipped 0 non-music" ]
+	[ "${#lines[@]}" -eq 2 ]
+}
+
+@test "listen-parse: JSON that is not well-formed fails at the line of the error" {
+	printf '{"ts": "2024-03-04T10:00:00Z", "ms_played": 1}\n{"ts" "x"}\n' > in.jsonl
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" in.jsonl
+	[ "${stderr_lines[0]}" = "listen-parse: in.jsonl:2: JSON parse error: object key and value must be separated by a colon (':')" ]
+}
+
+@test "listen-parse: JSON nested deeper than 64 levels fails instead of recursing" {
+	printf '{"a": %s1%s}' "$(printf '[%.0s' $(seq 70))" "$(printf ']%.0s' $(seq 70))" > in.json
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" in.json
+	[ "$stderr" = "listen-parse: in.json:1: JSON nested more than 64 levels deep" ]
+	[ -z "$output" ]
+}
+
+@test "listen-parse: a JSON \\u0000 in a string is a NUL and rejects the record" {
+	printf '%s\n' '{"ts": "2024-03-04T10:00:00Z", "ms_played": 1, "t": "a"}' \
+	    '{"ts": "2024-03-04T10:00:00Z", "ms_played": 1, "t": "a\u0000b"}' > in.jsonl
+	run --separate-stderr -0 listen-parse "${WINDOW[@]}" --max-reject-pct 100 in.jsonl
+	[ "${stderr_lines[0]}" = "listen-parse: in.jsonl:2: NUL byte in record" ]
+}
+
+@test "listen-parse: invalid UTF-8 in a JSON string rejects the record, not the file" {
+	printf '{"ts": "2024-03-04T10:00:00Z", "ms_played": 1, "t": "\xff"}\n{"ts": "2024-03-04T10:00:00Z", "ms_played": 2}\n' > in.jsonl
+	run --separate-stderr -0 listen-parse "${WINDOW[@]}" --max-reject-pct 100 in.jsonl
+	[ "${stderr_lines[0]}" = "listen-parse: in.jsonl:1: invalid UTF-8 in record" ]
+	[ "${#lines[@]}" -eq 2 ]
+}
+
+@test "listen-parse: a rejected JSON record is kept in --rejects as one line of compact JSON" {
+	printf '[\n {"ts": "2024-03-04T10:00:00Z", "ms_played": 1},\n {"ts": "bad",\n  "ms_played": 1, "x": {"y": [1, "a\\tb"]}}\n]\n' > in.json
+	listen-parse "${WINDOW[@]}" --max-reject-pct 100 --rejects rej.tsv in.json > /dev/null 2>&1
+	printf 'source\tline\treason\trecord\n' > want.tsv
+	printf '%s\t3\t%s\t%s\n' in.json "ts is not an ISO 8601 time: 'bad' (name its form with --time-format)" \
+	    '{"ts":"bad","ms_played":1,"x":{"y":[1,"a\\tb"]}}' >> want.tsv
+	diff -u want.tsv rej.tsv
+}
+
+@test "listen-parse: -v prints the JSON mapping with dotted names" {
+	run --separate-stderr -0 listen-parse "${WINDOW[@]}" -v --duration track_metadata.additional_info.duration_ms - < "$P/wrapped.json"
+	[ "$stderr" = "listen-parse: <stdin>: JSON
+listen-parse: <stdin>: start time: 'listened_at'
+listen-parse: <stdin>: duration: 'track_metadata.additional_info.duration_...' (ms)
+listen-parse: <stdin>: user: 'user_name'
+listen-parse: <stdin>: track id: none
+listen-parse: <stdin>: artist: 'track_metadata.artist_name'
+listen-parse: <stdin>: title: 'track_metadata.track_name'
+listen-parse: read 2, written 2, rejected 0, skipped 0 non-music" ]
+}
+
+@test "listen-parse: a nested JSON key is found by its last part when no shallower key has its role" {
+	printf '{"played_at": "2024-03-04T10:00:00Z", "ms_played": 1, "meta": {"artist": "A", "title": "T", "played_at": "x"}}\n' > in.jsonl
+	listen-parse "${WINDOW[@]}" in.jsonl > out.tsv
+	printf '%s\n2024-03-04T10:00:00.000Z\t\tA - T\t1\n' "$HEADER" > want.tsv
+	diff -u want.tsv out.tsv
+}
+
+@test "listen-parse: two nested JSON keys of one role at one depth stop and are both named" {
+	printf '{"played_at": 1709546400, "ms_played": 1, "a": {"title": "T"}, "b": {"title": "U"}}\n' > in.jsonl
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" in.jsonl
+	[ "$stderr" = "listen-parse: in.jsonl:1: fields 'a.title' and 'b.title' both match the title (name one with --title)" ]
+	[ -z "$output" ]
+}
+
+@test "listen-parse: --time and --duration take dotted paths into JSON objects" {
+	printf '{"t": 1, "a": {"when": "2024-03-04T10:00:00Z", "len": {"ms": 9}}}\n' > in.jsonl
+	listen-parse "${WINDOW[@]}" --time a.when --duration a.len.ms in.jsonl > out.tsv
+	printf '%s\n2024-03-04T10:00:00.000Z\t\t\t9\n' "$HEADER" > want.tsv
+	diff -u want.tsv out.tsv
+}
+
+@test "listen-parse: an option naming a JSON field the first object lacks stops before any output" {
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" --duration a.b < "$P/lines.jsonl"
+	[ "$stderr" = "listen-parse: <stdin>:1: --duration: no field 'a.b' in the first object" ]
+	[ -z "$output" ]
+}
+
+@test "listen-parse: a JSON source without a duration fails before any output, saying so" {
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" <<< '{"listens": [{"listened_at": 1709546400, "track_metadata": {"track_name": "T"}}]}'
+	[ "$stderr" = "listen-parse: <stdin>:1: no duration (time played) field in the first object: listening time cannot be computed from this source; to count a track length as time played, name its field with --duration" ]
+	[ -z "$output" ]
+}
+
+@test "listen-parse: --columns does not apply to JSON and stops before any output" {
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" --columns a,b < "$P/lines.jsonl"
+	[ "$stderr" = "listen-parse: <stdin>:1: --columns names the columns of CSV or TSV without a header line, and this is JSON" ]
+	[ -z "$output" ]
+}
+
+@test "listen-parse: a JSON source whose mapping fails stops a run of several files before any output" {
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" "$P/happy.csv" - <<< '[{"ts": 1709546400}]'
+	[ "$stderr" = "listen-parse: <stdin>:1: no duration (time played) field in the first object: listening time cannot be computed from this source; to count a track length as time played, name its field with --duration" ]
+	[ -z "$output" ]
+}
+
+@test "listen-parse: a one-line JSON array read in pieces gives the same listens as JSON Lines" {
+	# 3000 objects on one line (>64 KiB): objects cross the reader's pieces.
+	awk 'BEGIN { for (i = 0; i < 3000; i++)
+		printf "{\"ts\": \"2024-%02d-%02dT10:00:%02dZ\", \"ms_played\": %d, \"track_id\": \"t%d\"}\n",
+		    1 + i % 12, 1 + i % 28, i % 60, i, i }' > in.jsonl
+	{ printf '['; paste -sd, in.jsonl; printf ']'; } > in.json
+	listen-parse "${WINDOW[@]}" in.jsonl > want.tsv
+	listen-parse "${WINDOW[@]}" in.json > out.tsv
+	[ "$(wc -l < out.tsv)" -eq 3001 ]
+	diff -u want.tsv out.tsv
+}
+
+@test "listen-parse: a million JSON Lines run in flat memory" {
+	command -v /usr/bin/time > /dev/null || skip "/usr/bin/time is not installed"
+	gen() {
+		awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++)
+			printf "{\"ts\": \"20%02d-%02d-%02dT10:00:00Z\", \"ms_played\": %d, \"episode_name\": null}\n",
+			    10 + i % 15, 1 + i % 12, 1 + i % 28, i % 300000 }'
+	}
+	gen 1000 > small.jsonl
+	gen 1000000 > big.jsonl
+	/usr/bin/time -f %M -o small.rss listen-parse "${WINDOW[@]}" small.jsonl > /dev/null 2>&1
+	/usr/bin/time -f %M -o big.rss listen-parse "${WINDOW[@]}" big.jsonl > /dev/null 2>&1
+	[ "$(( $(tail -n 1 big.rss) - $(tail -n 1 small.rss) ))" -lt 4096 ]
+}
+
+# Spotify (issue 3).
+
+@test "listen-parse: Spotify's minute endTime becomes a start time, end minus msPlayed" {
+	printf '[{"endTime": "2024-07-09 10:09", "artistName": "A", "trackName": "T", "msPlayed": 172292}]' > in.json
+	listen-parse "${WINDOW[@]}" in.json > out.tsv
+	printf '%s\n2024-07-09T10:06:07.708Z\t\tA - T\t172292\n' "$HEADER" > want.tsv
+	diff -u want.tsv out.tsv
+}
+
+@test "listen-parse: Spotify basic podcast JSON (podcastName, episodeName) is all skipped as non-music" {
+	printf '[{"endTime": "2024-07-09 10:09", "podcastName": "P", "episodeName": "E", "msPlayed": 1}]' > in.json
+	run --separate-stderr -0 listen-parse "${WINDOW[@]}" in.json
+	[ "$stderr" = "listen-parse: read 1, written 0, rejected 0, skipped 1 non-music" ]
+}
+
+# Times: --time-format and --tz (issue 3).
+
+@test "listen-parse: --time-format reads Excel's M/D/YY H:MM" {
+	printf 'endTime,msPlayed\n9/2/20 15:26,60000\n3/10/21 1:14,1000\n' > in.csv
+	listen-parse "${WINDOW[@]}" --time-format '%m/%d/%y %H:%M' in.csv > out.tsv
+	printf '%s\n' "$HEADER" $'2020-09-02T15:25:00.000Z\t\t\t60000' $'2021-03-10T01:13:59.000Z\t\t\t1000' > want.tsv
+	diff -u want.tsv out.tsv
+}
+
+@test "listen-parse: --time-format reads DD.MM.YYYY HH:MM" {
+	printf 'played_at;ms_played\n02.09.2020 15:26;1\n' > in.csv
+	listen-parse "${WINDOW[@]}" --time-format '%d.%m.%Y %H:%M' in.csv > out.tsv
+	printf '%s\n2020-09-02T15:26:00.000Z\t\t\t1\n' "$HEADER" > want.tsv
+	diff -u want.tsv out.tsv
+}
+
+@test "listen-parse: a DD.MM.YYYY time without --time-format is rejected, pointing at the option" {
+	printf 'played_at;ms_played\n02.09.2020 15:26;1\n' > in.csv
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" in.csv
+	[ "${stderr_lines[0]}" = "listen-parse: in.csv:2: played_at is not an ISO 8601 time: '02.09.2020 15:26' (name its form with --time-format)" ]
+}
+
+@test "listen-parse: a value that does not match --time-format is rejected" {
+	printf 'played_at,ms_played\n2020-09-02 15:26,1\n' > in.csv
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" --time-format '%d.%m.%Y %H:%M' in.csv
+	[ "${stderr_lines[0]}" = "listen-parse: in.csv:2: played_at does not match --time-format '%d.%m.%Y %H:%M': '2020-09-02 15:26'" ]
+}
+
+@test "listen-parse: a --time-format value that is no calendar date is rejected" {
+	printf 'played_at,ms_played\n30.02.2020 15:26,1\n' > in.csv
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" --time-format '%d.%m.%Y %H:%M' in.csv
+	[ "${stderr_lines[0]}" = "listen-parse: in.csv:2: played_at is not a calendar date: '30.02.2020 15:26'" ]
+}
+
+@test "listen-parse: --time-format with %z applies the offset it reads" {
+	printf 'played_at,ms_played\n02/09/2020 15:26 +0200,1\n' > in.csv
+	listen-parse "${WINDOW[@]}" --time-format '%d/%m/%Y %H:%M %z' in.csv > out.tsv
+	printf '%s\n2020-09-02T13:26:00.000Z\t\t\t1\n' "$HEADER" > want.tsv
+	diff -u want.tsv out.tsv
+}
+
+@test "listen-parse: a --time-format conversion it does not read is a usage error" {
+	run --separate-stderr -2 listen-parse --time-format '%Y-%m-%d %H:%M %Z' "$P/happy.csv"
+	[ "${stderr_lines[0]}" = "listen-parse: --time-format: '%Z' is not a conversion listen-parse reads" ]
+	[[ "${stderr_lines[1]}" == "usage: listen-parse "* ]]
+	[ -z "$output" ]
+}
+
+@test "listen-parse: a --time-format without a year is a usage error" {
+	run --separate-stderr -2 listen-parse --time-format '%d.%m. %H:%M' "$P/happy.csv"
+	[ "${stderr_lines[0]}" = "listen-parse: --time-format: '%d.%m. %H:%M' has no year (%Y or %y)" ]
+	[ -z "$output" ]
+}
+
+@test "listen-parse: a --time-format ending in a lone % is a usage error" {
+	run --separate-stderr -2 listen-parse --time-format '%Y-%m-%d %H:%M%' "$P/happy.csv"
+	[ "${stderr_lines[0]}" = "listen-parse: --time-format: '%Y-%m-%d %H:%M%' ends in a lone '%'" ]
+}
+
+@test "listen-parse: a --time-format value with second 60 is not a time of day" {
+	printf 'played_at,ms_played\n2024-01-01 10:00:60,1\n' > in.csv
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" --time-format '%Y-%m-%d %H:%M:%S' in.csv
+	[ "${stderr_lines[0]}" = "listen-parse: in.csv:2: played_at is not a time of day: '2024-01-01 10:00:60'" ]
+}
+
+@test "listen-parse: a 12-hour --time-format without AM or PM is a usage error" {
+	run --separate-stderr -2 listen-parse --time-format '%m/%d/%Y %I:%M' "$P/happy.csv"
+	[ "${stderr_lines[0]}" = "listen-parse: --time-format: '%m/%d/%Y %I:%M' has no AM or PM (%p) for the 12-hour %I" ]
+}
+
+@test "listen-parse: --time-format reads a 12-hour clock with AM and PM" {
+	printf 'played_at,ms_played\n"9/2/2020 3:26 PM",1\n"9/2/2020 12:05 AM",1\n' > in.csv
+	listen-parse "${WINDOW[@]}" --time-format '%m/%d/%Y %I:%M %p' in.csv > out.tsv
+	printf '%s\n' "$HEADER" $'2020-09-02T15:26:00.000Z\t\t\t1' $'2020-09-02T00:05:00.000Z\t\t\t1' > want.tsv
+	diff -u want.tsv out.tsv
+}
+
+@test "listen-parse: a --tz that climbs out of the zone database is a usage error" {
+	run --separate-stderr -2 listen-parse --tz ../../etc/passwd "$P/happy.csv"
+	[ "${stderr_lines[0]}" = "listen-parse: --tz: unknown time zone '../../etc/passwd' (not in /usr/share/zoneinfo)" ]
+}
+
+@test "listen-parse: --tz reads local times in the zone, winter and summer offsets" {
+	printf 'played_at,ms_played\n2024-01-15 12:00,1\n2024-07-15T12:00:00.5,1\n' > in.csv
+	listen-parse "${WINDOW[@]}" --tz Europe/Berlin in.csv > out.tsv
+	printf '%s\n' "$HEADER" $'2024-01-15T11:00:00.000Z\t\t\t1' $'2024-07-15T10:00:00.500Z\t\t\t1' > want.tsv
+	diff -u want.tsv out.tsv
+}
+
+@test "listen-parse: --tz rejects a time in the repeated autumn hour as ambiguous" {
+	printf 'played_at,ms_played\n2024-10-27 02:30,1\n2024-10-27 03:00,1\n' > in.csv
+	run --separate-stderr -0 listen-parse "${WINDOW[@]}" --tz Europe/Berlin --max-reject-pct 100 in.csv
+	[ "${stderr_lines[0]}" = "listen-parse: in.csv:2: played_at is ambiguous in Europe/Berlin (the clocks went back over it): '2024-10-27 02:30'" ]
+	[ "${lines[1]}" = $'2024-10-27T02:00:00.000Z\t\t\t1' ]
+}
+
+@test "listen-parse: --tz rejects a time in the skipped spring hour as nonexistent" {
+	printf 'played_at,ms_played\n2024-03-31 02:30,1\n2024-03-31 03:00,1\n' > in.csv
+	run --separate-stderr -0 listen-parse "${WINDOW[@]}" --tz Europe/Berlin --max-reject-pct 100 in.csv
+	[ "${stderr_lines[0]}" = "listen-parse: in.csv:2: played_at does not exist in Europe/Berlin (the clocks skipped it): '2024-03-31 02:30'" ]
+	[ "${lines[1]}" = $'2024-03-31T01:00:00.000Z\t\t\t1' ]
+}
+
+@test "listen-parse: --tz leaves times with Z, an offset or an epoch as they are" {
+	printf 'played_at,ms_played\n2024-07-15T12:00:00Z,1\n2024-07-15T12:00:00+01:00,1\n1721044800,1\n' > in.csv
+	listen-parse "${WINDOW[@]}" --tz America/New_York in.csv > out.tsv
+	printf '%s\n' "$HEADER" $'2024-07-15T12:00:00.000Z\t\t\t1' $'2024-07-15T11:00:00.000Z\t\t\t1' \
+	    $'2024-07-15T12:00:00.000Z\t\t\t1' > want.tsv
+	diff -u want.tsv out.tsv
+}
+
+@test "listen-parse: --tz applies to times read with --time-format" {
+	printf 'endTime,msPlayed\n7/15/24 12:00,60000\n' > in.csv
+	listen-parse "${WINDOW[@]}" --time-format '%m/%d/%y %H:%M' --tz America/New_York in.csv > out.tsv
+	printf '%s\n2024-07-15T15:59:00.000Z\t\t\t60000\n' "$HEADER" > want.tsv
+	diff -u want.tsv out.tsv
+}
+
+@test "listen-parse: an unknown --tz is a usage error" {
+	run --separate-stderr -2 listen-parse --tz Mars/Olympus_Mons "$P/happy.csv"
+	[ "${stderr_lines[0]}" = "listen-parse: --tz: unknown time zone 'Mars/Olympus_Mons' (not in /usr/share/zoneinfo)" ]
+	[ -z "$output" ]
+}
+
+@test "listen-parse: a --tz that is a POSIX rule rather than a zone name is a usage error" {
+	run --separate-stderr -2 listen-parse --tz 'CET-1CEST,M3.5.0,M10.5.0/3' "$P/happy.csv"
+	[ "${stderr_lines[0]}" = "listen-parse: --tz: unknown time zone 'CET-1CEST,M3.5.0,M10.5.0/3' (not in /usr/share/zoneinfo)" ]
+}
+
+@test "listen-parse: Apple's UTC Offset In Seconds is not applied to a time with Z" {
+	printf 'Event Start Timestamp,Play Duration Milliseconds,UTC Offset In Seconds\n2024-01-01T10:00:00.000Z,1000,25200.0\n' > in.csv
+	listen-parse "${WINDOW[@]}" in.csv > out.tsv
+	printf '%s\n2024-01-01T10:00:00.000Z\t\t\t1000\n' "$HEADER" > want.tsv
+	diff -u want.tsv out.tsv
+}
+
+# Headerless input: --columns (issue 3).
+
+@test "listen-parse: --columns names a headerless TSV, whose first line is data" {
+	printf 'u1\t2024-03-04T10:00:00Z\t5\tT\nu2\t2024-03-04T10:00:01Z\t6\tU\n' > in.tsv
+	listen-parse "${WINDOW[@]}" --columns user_id,timestamp,ms_played,title in.tsv > out.tsv
+	printf '%s\n' "$HEADER" $'2024-03-04T10:00:00.000Z\tu1\tT\t5' $'2024-03-04T10:00:01.000Z\tu2\tU\t6' > want.tsv
+	diff -u want.tsv out.tsv
+}
+
+@test "listen-parse: --columns names a headerless CSV, and its first line can be rejected at line 1" {
+	printf 'bad,"A, B",1\n2024-03-04T10:00:00Z,"A, B",2\n' > in.csv
+	run --separate-stderr -0 listen-parse "${WINDOW[@]}" --columns played_at,artist,ms_played --max-reject-pct 100 --rejects rej.tsv in.csv
+	[ "${stderr_lines[0]}" = "listen-parse: in.csv:1: played_at is not an ISO 8601 time: 'bad' (name its form with --time-format)" ]
+	[ "${lines[1]}" = $'2024-03-04T10:00:00.000Z\t\tA, B\t2' ]
+	[ "$(tail -n 1 rej.tsv | cut -f 2,4)" = $'1\tbad,"A, B",1' ]
+}
+
+@test "listen-parse: --columns naming another count than the first line has stops before any output" {
+	printf 'u1\t2024-03-04T10:00:00Z\t5\n' > in.tsv
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" --columns user_id,timestamp,ms_played,title in.tsv
+	[ "$stderr" = "listen-parse: in.tsv:1: --columns names 4 columns, the first line has 3 fields" ]
+	[ -z "$output" ]
+}
+
+@test "listen-parse: a later line with another count than --columns names is rejected" {
+	printf 'u1\t2024-03-04T10:00:00Z\t5\nu2\t2024-03-04T10:00:00Z\n' > in.tsv
+	run --separate-stderr -0 listen-parse "${WINDOW[@]}" --columns user_id,timestamp,ms_played --max-reject-pct 100 in.tsv
+	[ "${stderr_lines[0]}" = "listen-parse: in.tsv:2: expected 3 fields, got 2" ]
+}
+
+@test "listen-parse: an empty name in --columns is a usage error" {
+	run --separate-stderr -2 listen-parse --columns user_id,,ms_played "$P/happy.csv"
+	[ "${stderr_lines[0]}" = "listen-parse: --columns: an empty column name in 'user_id,,ms_played'" ]
+	[ -z "$output" ]
+}
+
+@test "listen-parse: a first line holding a time is reported as data, with a hint to use --columns" {
+	printf 'u1\t2024-03-04T10:00:00Z\t5\n' > in.tsv
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" in.tsv
+	[ "$stderr" = "listen-parse: in.tsv:1: the first line holds a time ('2024-03-04T10:00:00Z'), so it is data, not a header: name the columns with --columns" ]
+	[ -z "$output" ]
+}
+
+@test "listen-parse: a first line holding an epoch time is reported as data too" {
+	printf '1709546400,5,T\n' > in.csv
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" in.csv
+	[ "$stderr" = "listen-parse: in.csv:1: the first line holds a time ('1709546400'), so it is data, not a header: name the columns with --columns" ]
+}
+
+# Sources without a duration (issue 3).
+
+@test "listen-parse: a header with neither time nor duration is told about the duration first" {
+	printf 'uts,artist,track\n1709546400,A,T\n' > in.csv
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" in.csv
+	[ "$stderr" = "listen-parse: in.csv:1: no duration (time played) column in the header: listening time cannot be computed from this source; to count a track length as time played, name its column with --duration" ]
+}
+
+@test "listen-parse: a headerless source without a duration says so for --columns" {
+	printf 'u1\t2024-03-04T10:00:00Z\n' > in.tsv
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" --columns user,timestamp in.tsv
+	[ "$stderr" = "listen-parse: in.tsv:1: no duration (time played) column in --columns: listening time cannot be computed from this source; to count a track length as time played, name its column with --duration" ]
+}
+
+# Regressions found by the fuzzer (fuzz/regressions; the first byte of
+# each file is the harness's option byte).
+
+@test "listen-parse: a header of empty names is mapped without touching a null buffer (fuzz)" {
+	tail -c +2 "$TOP/fuzz/regressions/empty-header-fields" > in.csv
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" --tz Europe/Berlin --time-format '%d.%m.%Y %H:%M' in.csv
+	[ "$stderr" = "listen-parse: in.csv:1: no duration (time played) column in the header: listening time cannot be computed from this source; to count a track length as time played, name its column with --duration" ]
+}
+
+# The real exports of ../shared/real (issue 3).  Counts and weekly totals
+# come from tests/fixtures/listen-parse/real-expected.py, which reads the
+# files with Python's json, csv and datetime modules, not with the tool.
+
+@test "listen-parse: the real Spotify basic music JSON gives 3000 listens, no rejects, no non-music" {
+	need_real spotify-basic-music-01.json
+	run --separate-stderr -0 listen-parse "${WINDOW[@]}" "$REAL/spotify-basic-music-01.json"
+	[ "$stderr" = "listen-parse: read 3000, written 3000, rejected 0, skipped 0 non-music" ]
+	[ "${#lines[@]}" -eq 3001 ]
+}
+
+@test "listen-parse: the real Spotify basic music JSON gives the reference weekly totals" {
+	need_real spotify-basic-music-01.json
+	listen-parse "${WINDOW[@]}" "$REAL/spotify-basic-music-01.json" 2> /dev/null > listens.tsv
+	listen-weekly < listens.tsv > out.tsv
+	diff -u "$P/real-spotify-basic-music-01.weekly.tsv" out.tsv
+}
+
+@test "listen-parse: the real Spotify basic podcast JSON is all skipped as non-music" {
+	need_real spotify-basic-podcast-01.json
+	run --separate-stderr -0 listen-parse "${WINDOW[@]}" "$REAL/spotify-basic-podcast-01.json"
+	[ "$stderr" = "listen-parse: read 597, written 0, rejected 0, skipped 597 non-music" ]
+	[ "$output" = "$HEADER" ]
+}
+
+@test "listen-parse: the real Spotify basic podcast JSON gives the reference weekly totals (none)" {
+	need_real spotify-basic-podcast-01.json
+	listen-parse "${WINDOW[@]}" "$REAL/spotify-basic-podcast-01.json" 2> /dev/null > listens.tsv
+	listen-weekly < listens.tsv > out.tsv
+	diff -u "$P/real-spotify-basic-podcast-01.weekly.tsv" out.tsv
+}
+
+@test "listen-parse: the real Spotify extended JSON gives 2284 listens, no rejects, 35 non-music" {
+	need_real spotify-extended-02.json
+	run --separate-stderr -0 listen-parse "${WINDOW[@]}" "$REAL/spotify-extended-02.json"
+	[ "$stderr" = "listen-parse: read 2319, written 2284, rejected 0, skipped 35 non-music" ]
+	[ "${#lines[@]}" -eq 2285 ]
+}
+
+@test "listen-parse: the real Spotify extended JSON gives the reference weekly totals" {
+	need_real spotify-extended-02.json
+	listen-parse "${WINDOW[@]}" "$REAL/spotify-extended-02.json" 2> /dev/null > listens.tsv
+	listen-weekly < listens.tsv > out.tsv
+	diff -u "$P/real-spotify-extended-02.weekly.tsv" out.tsv
+}
+
+@test "listen-parse: the real Spotify extended video JSON is all skipped as non-music" {
+	need_real spotify-extended-video-01.json
+	run --separate-stderr -0 listen-parse "${WINDOW[@]}" "$REAL/spotify-extended-video-01.json"
+	[ "$stderr" = "listen-parse: read 13, written 0, rejected 0, skipped 13 non-music" ]
+	[ "$output" = "$HEADER" ]
+}
+
+@test "listen-parse: the real Spotify extended video JSON gives the reference weekly totals (none)" {
+	need_real spotify-extended-video-01.json
+	listen-parse "${WINDOW[@]}" "$REAL/spotify-extended-video-01.json" 2> /dev/null > listens.tsv
+	listen-weekly < listens.tsv > out.tsv
+	diff -u "$P/real-spotify-extended-video-01.weekly.tsv" out.tsv
+}
+
+@test "listen-parse: the real Spotify extended CSV gives the reference weekly totals" {
+	need_real spotify-extended-pandas-01.csv
+	listen-parse "${WINDOW[@]}" "$REAL/spotify-extended-pandas-01.csv" 2> /dev/null > listens.tsv
+	listen-weekly < listens.tsv > out.tsv
+	diff -u "$P/real-spotify-extended-pandas-01.weekly.tsv" out.tsv
+}
+
+@test "listen-parse: the real Apple play activity gives the reference weekly totals" {
+	need_real apple-play-activity-01.csv
+	listen-parse "${WINDOW[@]}" "$REAL/apple-play-activity-01.csv" 2> /dev/null > listens.tsv
+	listen-weekly < listens.tsv > out.tsv
+	diff -u "$P/real-apple-play-activity-01.weekly.tsv" out.tsv
+}
+
+@test "listen-parse: the real Excel-converted Spotify CSV with --time-format gives 345 listens, no rejects" {
+	need_real spotify-basic-excel-01.csv
+	run --separate-stderr -0 listen-parse "${WINDOW[@]}" --time-format '%m/%d/%y %H:%M' "$REAL/spotify-basic-excel-01.csv"
+	[ "$stderr" = "listen-parse: read 345, written 345, rejected 0, skipped 0 non-music" ]
+	[ "${#lines[@]}" -eq 346 ]
+}
+
+@test "listen-parse: the real Excel-converted Spotify CSV with --time-format gives the reference weekly totals" {
+	need_real spotify-basic-excel-01.csv
+	listen-parse "${WINDOW[@]}" --time-format '%m/%d/%y %H:%M' "$REAL/spotify-basic-excel-01.csv" 2> /dev/null > listens.tsv
+	listen-weekly < listens.tsv > out.tsv
+	diff -u "$P/real-spotify-basic-excel-01.weekly.tsv" out.tsv
+}
+
+@test "listen-parse: the real Last.fm CSV fails before any output: no duration" {
+	need_real lastfm-csv-02.csv
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" "$REAL/lastfm-csv-02.csv"
+	[ "$stderr" = "listen-parse: $REAL/lastfm-csv-02.csv:1: no duration (time played) column in the header: listening time cannot be computed from this source; to count a track length as time played, name its column with --duration" ]
+	[ -z "$output" ]
+}
+
+@test "listen-parse: the real Last.fm-1K TSV fails before any output: its first line is data" {
+	need_real lastfm1k-sample.tsv
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" - < "$REAL/lastfm1k-sample.tsv"
+	[ "$stderr" = "listen-parse: <stdin>:1: the first line holds a time ('2009-05-04T23:08:57Z'), so it is data, not a header: name the columns with --columns" ]
+	[ -z "$output" ]
+}
+
+@test "listen-parse: the real Last.fm-1K TSV named with --columns fails before any output: no duration" {
+	need_real lastfm1k-sample.tsv
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" \
+	    --columns user_id,timestamp,artist_mbid,artist,track_mbid,title - < "$REAL/lastfm1k-sample.tsv"
+	[ "$stderr" = "listen-parse: <stdin>:1: no duration (time played) column in --columns: listening time cannot be computed from this source; to count a track length as time played, name its column with --duration" ]
+	[ -z "$output" ]
+}
+
+@test "listen-parse: the real ListenBrainz JSON fails before any output: no duration" {
+	need_real listenbrainz-01.json
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" - < "$REAL/listenbrainz-01.json"
+	[ "$stderr" = "listen-parse: <stdin>:3: no duration (time played) field in the first object: listening time cannot be computed from this source; to count a track length as time played, name its field with --duration" ]
+	[ -z "$output" ]
+}
+
+@test "listen-parse: the real poller CSV fails before any output: no duration" {
+	need_real spotify-api-poller-02.csv
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" - < "$REAL/spotify-api-poller-02.csv"
+	[ "$stderr" = "listen-parse: <stdin>:1: no duration (time played) column in the header: listening time cannot be computed from this source; to count a track length as time played, name its column with --duration" ]
+	[ -z "$output" ]
 }
