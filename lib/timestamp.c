@@ -22,19 +22,36 @@ ts_days(int64_t ms)
 	return floordiv(ms, MS_PER_DAY);
 }
 
+/* n decimal digits of v at p, zero-padded. */
+static void
+put_digits(char *p, int64_t v, int n)
+{
+	while (n-- > 0) {
+		p[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+/*
+ * Written digit by digit rather than with snprintf: every listen passes
+ * through here, and a format string costs more than the rest of a record.
+ * Callers keep years in 0..9999, which the window guarantees.
+ */
 void
 ts_format(int64_t ms, char out[TS_LEN + 1])
 {
 	int64_t days = ts_days(ms), rest = ms - days * MS_PER_DAY, y;
 	int m, d;
-	char buf[64]; /* room for any year, though callers keep 0..9999 */
 
 	civil_from_days(days, &y, &m, &d);
-	snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    (long long)y, m, d, (int)(rest / 3600000), (int)(rest / 60000 % 60),
-	    (int)(rest / 1000 % 60), (int)(rest % 1000));
-	memcpy(out, buf, TS_LEN);
-	out[TS_LEN] = '\0';
+	memcpy(out, "0000-00-00T00:00:00.000Z", TS_LEN + 1);
+	put_digits(out, y, 4);
+	put_digits(out + 5, m, 2);
+	put_digits(out + 8, d, 2);
+	put_digits(out + 11, rest / 3600000, 2);
+	put_digits(out + 14, rest / 60000 % 60, 2);
+	put_digits(out + 17, rest / 1000 % 60, 2);
+	put_digits(out + 20, rest % 1000, 3);
 }
 
 /* n digits at s as a number, or -1. */

@@ -209,6 +209,28 @@ tsv_int(struct tsv *r, size_t i, int64_t min, int64_t max, int64_t *out)
 	return 0;
 }
 
+/*
+ * A field with exactly the four escapes of SPEC section 3, into dst, which
+ * has room for 2 * len bytes; returns the length written.
+ */
+size_t
+tsv_escape(char *dst, const char *s, size_t len)
+{
+	char *o = dst;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		switch (s[i]) {
+		case '\t': *o++ = '\\'; *o++ = 't'; break;
+		case '\n': *o++ = '\\'; *o++ = 'n'; break;
+		case '\r': *o++ = '\\'; *o++ = 'r'; break;
+		case '\\': *o++ = '\\'; *o++ = '\\'; break;
+		default: *o++ = s[i];
+		}
+	}
+	return (size_t)(o - dst);
+}
+
 /* Writes a field with exactly the four escapes of SPEC section 3. */
 void
 tsv_put(FILE *fp, const char *s, size_t len)

@@ -31,6 +31,7 @@ int tsv_next(struct tsv *r);               /* 1 record, 0 end, -1 error */
 int tsv_int(struct tsv *r, size_t i, int64_t min, int64_t max, int64_t *out);
 void tsv_close(struct tsv *r);
 
+size_t tsv_escape(char *dst, const char *s, size_t len);
 void tsv_put(FILE *fp, const char *s, size_t len);
 void tsv_put_header(FILE *fp, ...); /* names, then NULL */
 

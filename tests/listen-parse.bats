@@ -1099,3 +1099,18 @@ listen-parse: read 2, written 2, rejected 0, skipped 0 non-music" ]
 	[ "$stderr" = "listen-parse: <stdin>:1: no duration (time played) column in the header: listening time cannot be computed from this source; to count a track length as time played, name its column with --duration" ]
 	[ -z "$output" ]
 }
+
+@test "listen-parse: plain and fully quoted CSV lines give the same listens, rejects and line numbers" {
+	# plain-mixed.csv leaves fields unquoted where CSV allows (the direct
+	# split), all-quoted.csv quotes every field (libcsv): same data.
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" --rejects a.rej "$P/plain-mixed.csv"
+	printf '%s\n' "$output" > a.tsv
+	printf '%s\n' "$stderr" | sed 's/plain-mixed/X/' > a.err
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" --rejects b.rej "$P/all-quoted.csv"
+	printf '%s\n' "$output" > b.tsv
+	printf '%s\n' "$stderr" | sed 's/all-quoted/X/' > b.err
+	diff -u a.tsv b.tsv
+	diff -u a.err b.err
+	[ "$(wc -l < a.tsv)" -eq 6 ]
+	[ "$(cut -f2,3 a.rej)" = "$(cut -f2,3 b.rej)" ]
+}
