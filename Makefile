@@ -6,7 +6,7 @@ SHELL := bash
 .SHELLFLAGS := -o pipefail -ec
 .DEFAULT_GOAL := help
 
-TOOLS   := listen-parse listen-load listen-weekly listen-peaks
+TOOLS   := listen-parse listen-load listen-weekly listen-peaks listen-ingest
 BINS    := $(TOOLS:%=bin/%)
 LIBSRC  := $(wildcard lib/*.c)
 LIBOBJ  := $(LIBSRC:lib/%.c=build/%.o)
@@ -31,6 +31,8 @@ DB      ?= warehouse.db
 REJECTS ?= $(basename $(DB)).rejects.tsv
 PARSE_FLAGS ?=
 PREFIX  ?= /usr/local
+DIR     ?=
+CRASH_TRIALS ?= 50
 DATA_URL ?=
 DATA_SHA256 ?=
 
@@ -40,7 +42,13 @@ DEPS := gcc make libc6-dev libcsv-dev libyajl-dev libsqlite3-dev sqlite3 bats \
 	tzdata clang libclang-rt-14-dev
 
 .PHONY: help install-dependencies build fetch-data run run-query test bench lint \
-	tidy install clean fuzz fuzz-short
+	tidy install clean ingest-dir crash-test fuzz fuzz-short
+
+# $(call shq,VALUE): VALUE as one shell word, whatever quotes or spaces it
+# has; $(call shpath,PATH) also puts "./" in front of a leading dash, so
+# that no tool takes the path for an option.
+shq = '$(subst ','\'',$(1))'
+shpath = $(call shq,$(if $(filter -%,$(firstword $(1))),./)$(1))
 
 help:
 	@echo 'usage: make TARGET [VAR=value ...]'
@@ -49,9 +57,11 @@ help:
 	@echo '  test                  build and run the bats suite (SAN=1: sanitizers)'
 	@echo '  build                 build the tools into bin/'
 	@echo '  run-query query=SQL   run SQL on DB with the sqlite3 shell'
+	@echo '  ingest-dir DIR=dir    ingest every new file of the landing DIR into DB'
 	@echo '  fetch-data            download DATA_URL into data/, or check the sample'
 	@echo '  install-dependencies  apt-get install what is missing'
 	@echo '  bench                 time ingest and report against sqlite3 and Python baselines'
+	@echo '  crash-test            kill -9 CRASH_TRIALS loads at random moments, check each'
 	@echo '  fuzz                  fuzz listen-parse for FUZZ_SECONDS (FUZZ_KIND csv|tsv|json|all)'
 	@echo '  fuzz-short            fuzz listen-parse for 60 s, as CI does'
 	@echo '  lint                  -Werror build, mandoc -Tlint, shellcheck'
@@ -96,6 +106,10 @@ bin/listen-parse: LDLIBS += -lcsv -lyajl
 bin/listen-load: LDLIBS += -lsqlite3
 bin/listen-load: build/schema.inc
 
+bin/listen-ingest: src/listen-ingest.sh
+	@mkdir -p bin
+	install -m 755 $< $@
+
 bin/%: src/%.c build/liblisten.a $(wildcard lib/*.h) $(FLAGS_STAMP)
 	@mkdir -p bin
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< build/liblisten.a $(LDLIBS)
@@ -115,13 +129,21 @@ fetch-data:
 	fi
 
 run: install-dependencies build fetch-data
-	bin/listen-load "$(DB)" -- bin/listen-parse $(PARSE_FLAGS) --rejects "$(REJECTS)" "$(INPUT)"
-	bin/listen-load --weekly "$(DB)" | bin/listen-peaks
+	bin/listen-load $(call shpath,$(DB)) -- bin/listen-parse $(PARSE_FLAGS) --rejects $(call shpath,$(REJECTS)) -- $(call shpath,$(INPUT))
+	bin/listen-load --weekly $(call shpath,$(DB)) | bin/listen-peaks
 
 run-query: install-dependencies
-	@[ -n "$(query)" ] || { echo 'usage: make run-query query="select ..."' >&2; exit 2; }
-	@[ -f "$(DB)" ] || { echo "run-query: $(DB): no such warehouse (make run first)" >&2; exit 1; }
-	sqlite3 -header -separator "$$(printf '\t')" "$(DB)" "$(query)"
+	@[ -n $(call shq,$(query)) ] || { echo 'usage: make run-query query="select ..."' >&2; exit 2; }
+	@[ -f $(call shpath,$(DB)) ] || { echo "run-query: "$(call shpath,$(DB))": no such warehouse (make run first)" >&2; exit 1; }
+	sqlite3 -header -separator "$$(printf '\t')" $(call shpath,$(DB)) $(call shq,$(query))
+
+# For cron: see README.md, "A landing directory".
+ingest-dir: install-dependencies build
+	@[ -n $(call shpath,$(DIR)) ] || { echo 'usage: make ingest-dir DIR=landing [DB=warehouse.db]' >&2; exit 2; }
+	bin/listen-ingest $(call shpath,$(DB)) $(call shpath,$(DIR))
+
+crash-test: install-dependencies build
+	bash tests/crash-test.sh $(CRASH_TRIALS)
 
 test: install-dependencies build
 	bats tests/
@@ -152,7 +174,8 @@ lint: install-dependencies
 	$(MAKE) --no-print-directory clean
 	$(MAKE) --no-print-directory build CFLAGS='-O2 -Werror'
 	mandoc -Tlint -W warning $(MANS)
-	shellcheck -x .ci/run fuzz/run tests/test_helper.bash bench/*.sh
+	shellcheck -x .ci/run fuzz/run tests/test_helper.bash bench/*.sh src/listen-ingest.sh \
+		tests/crash-test.sh
 	shellcheck -s bash -x tests/*.bats
 
 tidy:

@@ -1,6 +1,8 @@
--- The warehouse of listen-load (SPEC section 6), schema version 1.
+-- The warehouse of listen-load (SPEC section 6), schema version 2.
 -- listen-load runs this inside its load transaction when the warehouse has
--- user_version 0; every statement is idempotent.
+-- user_version 0; every statement is idempotent.  A warehouse of version 1
+-- is migrated by the steps in listen-load.c (MIGRATE_SQL), which end in
+-- exactly these tables: a column added later is added last here too.
 
 CREATE TABLE IF NOT EXISTS listens (
 	played_at TEXT NOT NULL,	-- start of play, YYYY-MM-DDTHH:MM:SS.mmmZ
@@ -23,14 +25,20 @@ CREATE TABLE IF NOT EXISTS weekly_listening (
 
 CREATE TABLE IF NOT EXISTS ingestions (
 	batch_id INTEGER PRIMARY KEY,
-	source TEXT,			-- --source NAME, or the command run
+	source TEXT,			-- --source NAME (listen-ingest: the file's
+					-- name), or the command run
 	started_at TEXT NOT NULL,
 	finished_at TEXT,
 	rows_read INTEGER,
 	rows_inserted INTEGER,
 	rows_duplicate INTEGER,
-	rows_conflicting INTEGER
+	rows_conflicting INTEGER,
+	sha256 TEXT			-- --sha256: the SHA-256 of the file, in hex
 );
+
+-- A file is stored once, whatever its name (version 2).
+CREATE UNIQUE INDEX IF NOT EXISTS ingestions_sha256
+	ON ingestions (sha256) WHERE sha256 IS NOT NULL;
 
 -- Incoming rows whose key was already stored with another ms_played: the
 -- stored row wins, the incoming one is kept here for audit.
@@ -42,4 +50,4 @@ CREATE TABLE IF NOT EXISTS conflicts (
 	batch_id INTEGER NOT NULL
 );
 
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;

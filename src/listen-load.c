@@ -7,6 +7,8 @@
  *      the stream is complete and COMMAND exited 0; one summary line on
  *      stderr.  With --weekly: weekly TSV (year, week, listening_ms) from
  *      the weekly totals table on stdout.
+ * With --sha256 HEX the batch records the SHA-256 of the file it came from,
+ * and a file already recorded is not loaded again (listen-ingest's rule).
  *
  * Memory is one line plus one slot per week, whatever the input size.
  */
@@ -36,13 +38,30 @@
 extern char **environ;
 
 /* The version share/schema.sql sets with PRAGMA user_version. */
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 #define BUSY_TIMEOUT_DEFAULT 300
 
 static const char SCHEMA_SQL[] =
 #include "schema.inc"
     ;
+
+/*
+ * MIGRATE_SQL[v] brings a warehouse of version v to version v + 1.  Each
+ * step leaves the tables as share/schema.sql creates them, column order
+ * included, so that a migrated warehouse and a new one are the same.
+ */
+static const char *const MIGRATE_SQL[SCHEMA_VERSION] = {
+    NULL, /* 0 is a new warehouse: SCHEMA_SQL creates it whole */
+    /* 1 -> 2: the SHA-256 of the file a batch came from, once only. */
+    "ALTER TABLE ingestions ADD COLUMN sha256 TEXT;"
+    "CREATE UNIQUE INDEX IF NOT EXISTS ingestions_sha256 "
+    "ON ingestions (sha256) WHERE sha256 IS NOT NULL;"
+    "PRAGMA user_version = 2;",
+};
+
+/* A SHA-256 in hex, as sha256sum prints it. */
+#define SHA256_HEX_LEN 64
 
 /*
  * The statements run once per listen or per week.  Prepared once and reset
@@ -78,13 +97,30 @@ struct load {
 	int64_t nread, ninserted, nduplicate, nconflict;
 	struct weekmap weeks; /* what this batch adds, per week */
 	const char *in_name;  /* "<stdin>" or the command's name */
+	const char *sha256;   /* --sha256, lowercase, or NULL */
 	pid_t child;          /* COMMAND, or 0 */
 };
+
+/*
+ * SQLite's message, and for an I/O failure the system's reason too: "disk
+ * I/O error" alone does not tell a full disk from a missing directory.
+ */
+static void
+db_warn(const char *path, sqlite3 *db)
+{
+	int code = sqlite3_errcode(db) & 0xff, sys = sqlite3_system_errno(db);
+
+	if (sys != 0 && (code == SQLITE_IOERR || code == SQLITE_FULL ||
+	                    code == SQLITE_CANTOPEN))
+		warnmsg("%s: %s: %s", path, sqlite3_errmsg(db), strerror(sys));
+	else
+		warnmsg("%s: %s", path, sqlite3_errmsg(db));
+}
 
 static int
 db_fail(struct load *l)
 {
-	warnmsg("%s: %s", l->path, sqlite3_errmsg(l->db));
+	db_warn(l->path, l->db);
 	return -1;
 }
 
@@ -136,10 +172,9 @@ check_version(struct load *l, int64_t version)
 
 /*
  * Brings the warehouse to SCHEMA_VERSION inside the load's transaction, so
- * that a failed load leaves the old schema too.  Version 1 is the first:
- * only a new warehouse (0) needs work; a later version adds its step here.
+ * that a failed or killed load leaves the old schema too: a new warehouse
+ * (0) gets the schema whole, an older one each step from its version on.
  */
-
 static int
 migrate(struct load *l)
 {
@@ -151,6 +186,41 @@ migrate(struct load *l)
 		return -1;
 	if (version == 0)
 		return exec_sql(l, SCHEMA_SQL);
+	for (; version < SCHEMA_VERSION; version++)
+		if (exec_sql(l, MIGRATE_SQL[version]) != 0)
+			return -1;
+	return 0;
+}
+
+/*
+ * With --sha256: has a committed batch already stored this file?  Asked
+ * inside the load's transaction, so that two loads of one file, even under
+ * different names, cannot both store it.  1 and the batch's id and source
+ * when it has, 0 when not, -1 on error.
+ */
+static int
+find_sha256(struct load *l, int64_t *batch_id, char **source)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(l->db,
+	        "SELECT batch_id, source FROM ingestions WHERE sha256 = ?1", -1,
+	        &st, NULL) != SQLITE_OK)
+		return db_fail(l);
+	sqlite3_bind_text(st, 1, l->sha256, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *s = sqlite3_column_text(st, 1);
+
+		*batch_id = sqlite3_column_int64(st, 0);
+		*source = xstrdup(s != NULL ? (const char *)s : "");
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc != SQLITE_DONE)
+		return db_fail(l);
 	return 0;
 }
 
@@ -344,11 +414,14 @@ begin_batch(struct load *l, const char *source)
 
 	now_text(started);
 	if (sqlite3_prepare_v2(l->db,
-	        "INSERT INTO ingestions (source, started_at) VALUES (?1, ?2)",
+	        "INSERT INTO ingestions (source, started_at, sha256) "
+	        "VALUES (?1, ?2, ?3)",
 	        -1, &st, NULL) != SQLITE_OK)
 		return db_fail(l);
 	sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, started, -1, SQLITE_STATIC);
+	if (l->sha256 != NULL)
+		sqlite3_bind_text(st, 3, l->sha256, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -481,14 +554,42 @@ command_line(char *const cmd[])
 	return s;
 }
 
+/*
+ * Switches the warehouse to WAL.  A new warehouse is switched by the first
+ * load; loads started at the same moment on it all ask for the switch, and
+ * SQLite answers SQLITE_BUSY at once, without waiting in the busy handler
+ * (the lock it needs could deadlock), so the wait is here, up to the same
+ * busy timeout.  A warehouse already in WAL needs no lock for it.
+ */
+static int
+set_wal(struct load *l, int busy_seconds)
+{
+	struct timespec start, now;
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while ((rc = sqlite3_exec(l->db, "PRAGMA journal_mode = WAL", NULL,
+	            NULL, NULL)) == SQLITE_BUSY) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec >= busy_seconds)
+			break;
+		sqlite3_sleep(20);
+	}
+	if (rc != SQLITE_OK)
+		return db_fail(l);
+	return 0;
+}
+
 static sqlite3 *
 open_db(const char *path, int flags, int busy_seconds)
 {
 	sqlite3 *db;
 
 	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
-		warnmsg("%s: %s", path,
-		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
+		if (db != NULL)
+			db_warn(path, db);
+		else
+			warnmsg("%s: out of memory", path);
 		sqlite3_close(db);
 		return NULL;
 	}
@@ -503,16 +604,18 @@ open_db(const char *path, int flags, int busy_seconds)
  * the state before a running load instead of failing on a lock.
  */
 static int
-load(const char *path, const char *source, char *const cmd[], int busy_seconds)
+load(const char *path, const char *source, const char *sha256,
+    char *const cmd[], int busy_seconds)
 {
 	struct load l;
-	char *cmdline = NULL;
+	char *cmdline = NULL, *done_source = NULL;
 	FILE *in = stdin;
-	int64_t version;
-	int ok = 0, i;
+	int64_t version, done_batch;
+	int ok = 0, i, found;
 
 	memset(&l, 0, sizeof l);
 	l.path = path;
+	l.sha256 = sha256;
 	l.in_name = cmd != NULL ? cmd[0] : "<stdin>";
 	if (source == NULL && cmd != NULL)
 		source = cmdline = command_line(cmd);
@@ -528,12 +631,28 @@ load(const char *path, const char *source, char *const cmd[], int busy_seconds)
 		db_fail(&l);
 		goto out;
 	}
-	if (check_version(&l, version) != 0 ||
-	    exec_sql(&l, "PRAGMA journal_mode = WAL") != 0 ||
+	if (check_version(&l, version) != 0 || set_wal(&l, busy_seconds) != 0 ||
 	    exec_sql(&l, "BEGIN IMMEDIATE") != 0)
 		goto out;
-	if (migrate(&l) != 0 || prepare(&l) != 0 ||
-	    begin_batch(&l, source) != 0)
+	if (migrate(&l) != 0 || prepare(&l) != 0)
+		goto out;
+	/*
+	 * A file already stored: nothing is run and nothing written, not even
+	 * the migration, and that is a success, so that a retried or
+	 * re-delivered file is a no-op.
+	 */
+	if (sha256 != NULL) {
+		if ((found = find_sha256(&l, &done_batch, &done_source)) < 0)
+			goto out;
+		if (found) {
+			warnmsg("%s: already ingested in batch %" PRId64
+			        " (%s); nothing done",
+			    path, done_batch, done_source);
+			ok = 1;
+			goto out;
+		}
+	}
+	if (begin_batch(&l, source) != 0)
 		goto out;
 	if (cmd != NULL && (in = spawn(&l, cmd)) == NULL)
 		goto out;
@@ -576,6 +695,7 @@ out:
 	sqlite3_close(l.db);
 	weekmap_free(&l.weeks);
 	free(cmdline);
+	free(done_source);
 	return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
@@ -638,11 +758,29 @@ fail:
 	return EXIT_FAILURE;
 }
 
+/* --sha256: 64 hex digits, kept lowercase as sha256sum prints them. */
+static char *
+sha256_option(const char *arg)
+{
+	size_t i, len = strlen(arg);
+	char *hex;
+
+	if (len != SHA256_HEX_LEN ||
+	    strspn(arg, "0123456789abcdefABCDEF") != len)
+		usage_error(
+		    "--sha256: not 64 hex digits: '%s'", quote_value(arg, len));
+	hex = xstrdup(arg);
+	for (i = 0; i < len; i++)
+		if (hex[i] >= 'A' && hex[i] <= 'F')
+			hex[i] = (char)(hex[i] - 'A' + 'a');
+	return hex;
+}
+
 static void
 usage(FILE *fp)
 {
-	fputs("usage: listen-load [--busy-timeout seconds] [--source name] db "
-	      "[-- command [arg ...]]\n"
+	fputs("usage: listen-load [--busy-timeout seconds] [--sha256 hex] "
+	      "[--source name] db [-- command [arg ...]]\n"
 	      "       listen-load [--busy-timeout seconds] --weekly db\n",
 	    fp);
 }
@@ -653,11 +791,13 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 	    {"busy-timeout", required_argument, NULL, 'b'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"sha256", required_argument, NULL, 'x'},
 	    {"source", required_argument, NULL, 's'},
 	    {"weekly", no_argument, NULL, 'w'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *source = NULL, *path, *err;
+	char *sha256 = NULL;
 	char *const *cmd = NULL;
 	int64_t busy = BUSY_TIMEOUT_DEFAULT;
 	int ch, rc, weekly_mode = 0;
@@ -681,6 +821,7 @@ main(int argc, char *argv[])
 			break;
 		case 'h': usage(stdout); return EXIT_SUCCESS;
 		case 's': source = optarg; break;
+		case 'x': sha256 = sha256_option(optarg); break;
 		case 'w': weekly_mode = 1; break;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -698,8 +839,12 @@ main(int argc, char *argv[])
 	if (weekly_mode) {
 		if (source != NULL)
 			usage_error("--source is for a load, not --weekly");
+		if (sha256 != NULL)
+			usage_error("--sha256 is for a load, not --weekly");
 		rc = weekly(path, (int)busy);
 		return msg_close_stdout() ? EXIT_FAILURE : rc;
 	}
-	return load(path, source, cmd, (int)busy);
+	rc = load(path, source, sha256, cmd, (int)busy);
+	free(sha256);
+	return rc;
 }

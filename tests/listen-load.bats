@@ -6,9 +6,24 @@ load test_helper
 
 setup() {
 	L="$FIX/listen-load"
+	SUM=f64db5c9389cf564e47ea376dba2d9029a279a792f8c00ba7ed83c72f833f235
+	SUM_UPPER=${SUM^^}
 	HEADER="played_at<TAB>user_id<TAB>track_id<TAB>ms_played"
-	USAGE="usage: listen-load [--busy-timeout seconds] [--source name] db [-- command [arg ...]]
+	USAGE="usage: listen-load [--busy-timeout seconds] [--sha256 hex] [--source name] db [-- command [arg ...]]
        listen-load [--busy-timeout seconds] --weekly db"
+}
+
+# A warehouse as listen-load version 1 left it: the v1 schema, and the
+# fresh fixture's listens and weekly totals stored by one batch.
+v1_warehouse() {
+	sqlite3 "$1" < "$L/schema-v1.sql"
+	tail -n +2 "$L/fresh.listens.tsv" | sed 's/$/\t1/' > v1.listens.tsv
+	sqlite3 "$1" <<-EOF
+		.mode tabs
+		.import v1.listens.tsv listens
+		.import $L/fresh.weekly_listening.tsv weekly_listening
+		insert into ingestions values (1, 'v1 load', '2024-06-01T00:00:00.000Z', '2024-06-01T00:00:01.000Z', 5, 5, 0, 0);
+	EOF
 }
 
 @test "listen-load: a fresh load stores every listen" {
@@ -37,10 +52,10 @@ setup() {
 	[ -z "$output" ]
 }
 
-@test "listen-load: the schema has user_version 1" {
+@test "listen-load: the schema has user_version 2" {
 	listen-load w.db < "$L/fresh.listens.tsv"
 	run -0 query w.db "pragma user_version"
-	[ "$output" = 1 ]
+	[ "$output" = 2 ]
 }
 
 @test "listen-load: the warehouse is in WAL mode" {
@@ -269,10 +284,10 @@ listen-load: w.db: read 0, inserted 0, duplicates 0, conflicts 0" ]
 }
 
 @test "listen-load: a warehouse of a newer schema version fails and is left unchanged" {
-	sqlite3 w.db "create table t (a); insert into t values (1); pragma user_version = 2"
+	sqlite3 w.db "create table t (a); insert into t values (1); pragma user_version = 3"
 	cp w.db before.db
 	run --separate-stderr -1 listen-load w.db < "$L/fresh.listens.tsv"
-	[ "$stderr" = "listen-load: w.db: schema version 2 is newer than this program's version 1" ]
+	[ "$stderr" = "listen-load: w.db: schema version 3 is newer than this program's version 2" ]
 	cmp before.db w.db
 }
 
@@ -301,6 +316,127 @@ listen-load: w.db: read 0, inserted 0, duplicates 0, conflicts 0" ]
 	[ "$(cat second.err)" = "listen-load: w.db: database is locked" ]
 }
 
+@test "listen-load: --sha256 is recorded with the batch, in lowercase" {
+	listen-load --sha256 "$SUM_UPPER" --source a.tsv w.db < "$L/fresh.listens.tsv"
+	run -0 query w.db "select source, sha256, rows_inserted from ingestions"
+	[ "$output" = "a.tsv	$SUM	5" ]
+}
+
+@test "listen-load: a batch without --sha256 records none" {
+	listen-load w.db < "$L/fresh.listens.tsv"
+	run -0 query w.db "select count(*) from ingestions where sha256 is null"
+	[ "$output" = 1 ]
+}
+
+@test "listen-load: --sha256 already recorded says so, runs nothing, stores nothing and exits 0" {
+	listen-load --sha256 "$SUM" --source a.tsv w.db < "$L/fresh.listens.tsv"
+	sqlite3 w.db .dump > before.sql
+	run --separate-stderr -0 listen-load --sha256 "$SUM" --source b.tsv w.db -- touch ran
+	[ "$stderr" = "listen-load: w.db: already ingested in batch 1 (a.tsv); nothing done" ]
+	[ ! -e ran ]
+	sqlite3 w.db .dump > after.sql
+	diff -u before.sql after.sql
+}
+
+@test "listen-load: --sha256 already recorded does not read stdin" {
+	listen-load --sha256 "$SUM" w.db < "$L/fresh.listens.tsv"
+	run --separate-stderr -0 bash -c 'listen-load --sha256 "$1" w.db; cat' bash "$SUM" < "$L/one-more.listens.tsv"
+	[ "$output" = "$(cat "$L/one-more.listens.tsv")" ]
+}
+
+@test "listen-load: another --sha256 loads as usual" {
+	listen-load --sha256 "$SUM" w.db < "$L/fresh.listens.tsv"
+	run --separate-stderr -0 listen-load --sha256 "${SUM/f/0}" w.db < "$L/one-more.listens.tsv"
+	[ "$stderr" = "listen-load: w.db: read 1, inserted 1, duplicates 0, conflicts 0" ]
+	run -0 query w.db "select count(*) from ingestions where sha256 is not null"
+	[ "$output" = 2 ]
+}
+
+@test "listen-load: a failed load with --sha256 does not record it, and a re-run loads" {
+	listen-load w.db < "$L/fresh.listens.tsv"
+	# shellcheck disable=SC2016 # $1 is the inner bash's
+	run --separate-stderr -1 listen-load --sha256 "$SUM" w.db -- bash -c 'cat "$1"; exit 1' bash "$L/one-more.listens.tsv"
+	run -0 query w.db "select count(*) from ingestions where sha256 is not null"
+	[ "$output" = 0 ]
+	run --separate-stderr -0 listen-load --sha256 "$SUM" w.db -- cat "$L/one-more.listens.tsv"
+	[ "$stderr" = "listen-load: w.db: read 1, inserted 1, duplicates 0, conflicts 0" ]
+}
+
+@test "listen-load: two batches cannot record the same SHA-256" {
+	listen-load --sha256 "$SUM" w.db < "$L/fresh.listens.tsv"
+	run ! sqlite3 w.db "insert into ingestions (source, started_at, sha256) values ('x', 'now', '$SUM')"
+	[[ "$output" == *"UNIQUE constraint failed: ingestions.sha256"* ]]
+}
+
+@test "listen-load: a bad --sha256 is a usage error" {
+	run --separate-stderr -2 listen-load --sha256 "${SUM}0" w.db
+	[ "$stderr" = "listen-load: --sha256: not 64 hex digits: '${SUM:0:40}...'
+$USAGE" ]
+	run --separate-stderr -2 listen-load --sha256 "${SUM/f/g}" w.db
+	[[ "$stderr" == "listen-load: --sha256: not 64 hex digits: "* ]]
+	[ ! -e w.db ]
+}
+
+@test "listen-load: --sha256 with --weekly is a usage error" {
+	run --separate-stderr -2 listen-load --sha256 "$SUM" --weekly w.db
+	[ "$stderr" = "listen-load: --sha256 is for a load, not --weekly
+$USAGE" ]
+}
+
+@test "listen-load: a version 1 warehouse is migrated to version 2 by a load, its rows kept" {
+	v1_warehouse w.db
+	sqlite3 w.db .dump > v1.sql
+	listen-load --sha256 "$SUM" w.db < "$L/one-more.listens.tsv"
+	run -0 query w.db "pragma user_version"
+	[ "$output" = 2 ]
+	query w.db "select batch_id, source, rows_inserted, sha256 from ingestions order by 1" > out.tsv
+	printf '1	v1 load	5	
+2	<stdin>	1	%s
+' "$SUM" | diff -u - out.tsv
+	run -0 query w.db "select count(*) from listens where batch_id = 1"
+	[ "$output" = 5 ]
+	run -0 query w.db "pragma integrity_check"
+	[ "$output" = ok ]
+}
+
+@test "listen-load: a migrated warehouse has the tables and indexes of a new one" {
+	v1_warehouse w.db
+	listen-load w.db < "$L/one-more.listens.tsv"
+	listen-load new.db < "$L/one-more.listens.tsv"
+	for db in w.db new.db; do
+		for t in listens weekly_listening ingestions conflicts; do
+			query "$db" "select '$t', * from pragma_table_info('$t')"
+			query "$db" "select '$t', name, \"unique\", partial from pragma_index_list('$t') order by name"
+		done > "$db.schema"
+	done
+	diff -u new.db.schema w.db.schema
+	grep -q 'ingestions	ingestions_sha256	1	1' w.db.schema
+}
+
+@test "listen-load: the weekly totals of a migrated warehouse still equal its listens" {
+	v1_warehouse w.db
+	listen-load w.db < "$L/one-more.listens.tsv"
+	listen-load --weekly w.db > from-table.tsv
+	{ printf 'played_at\tuser_id\ttrack_id\tms_played\n'; query w.db "select played_at, user_id, track_id, ms_played from listens"; } | listen-weekly > from-listens.tsv
+	diff -u from-listens.tsv from-table.tsv
+}
+
+@test "listen-load: a failed load leaves a version 1 warehouse at version 1, unchanged" {
+	v1_warehouse w.db
+	sqlite3 w.db .dump > before.sql
+	run --separate-stderr -1 listen-load w.db < "$L/cut.listens.tsv"
+	sqlite3 w.db .dump > after.sql
+	diff -u before.sql after.sql
+	run -0 query w.db "pragma user_version"
+	[ "$output" = 1 ]
+}
+
+@test "listen-load: --weekly reads a version 1 warehouse" {
+	v1_warehouse w.db
+	listen-load --weekly w.db > out.tsv
+	diff -u "$L/fresh.weekly.tsv" out.tsv
+}
+
 @test "listen-load: --weekly prints the weekly stream of the warehouse" {
 	listen-load w.db < "$L/fresh.listens.tsv"
 	listen-load --weekly w.db > out.tsv
@@ -309,7 +445,7 @@ listen-load: w.db: read 0, inserted 0, duplicates 0, conflicts 0" ]
 
 @test "listen-load: --weekly on a missing warehouse fails and does not create it" {
 	run --separate-stderr -1 listen-load --weekly nope.db
-	[ "$stderr" = "listen-load: nope.db: unable to open database file" ]
+	[ "$stderr" = "listen-load: nope.db: unable to open database file: No such file or directory" ]
 	[ -z "$output" ]
 	[ ! -e nope.db ]
 }
