@@ -95,10 +95,11 @@ struct load {
 	sqlite3_stmt *st[ST_COUNT];
 	int64_t batch_id;
 	int64_t nread, ninserted, nduplicate, nconflict;
-	struct weekmap weeks; /* what this batch adds, per week */
-	const char *in_name;  /* "<stdin>" or the command's name */
-	const char *sha256;   /* --sha256, lowercase, or NULL */
-	pid_t child;          /* COMMAND, or 0 */
+	struct weekmap weeks;   /* what this batch adds, per week */
+	const char *in_name;    /* "<stdin>" or the command's name */
+	const char *sha256;     /* --sha256, lowercase, or NULL */
+	uint64_t recent_stored; /* one bit per recent row: key was stored */
+	pid_t child;            /* COMMAND, or 0 */
 };
 
 /*
@@ -253,7 +254,6 @@ step_done(struct load *l, sqlite3_stmt *st)
 	int rc = sqlite3_step(st);
 
 	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
 	if (rc != SQLITE_DONE)
 		return db_fail(l);
 	return 0;
@@ -277,52 +277,87 @@ bind_listen(struct load *l, sqlite3_stmt *st, struct tsv *r, int64_t ms)
 }
 
 /*
- * One listen.  The insert skips a key already there; then the stored row
- * tells a plain duplicate from a conflict (same key, other ms_played),
- * whose incoming row is kept in `conflicts` for audit.
+ * The stored ms_played of the current record's key: 1 and *stored when the
+ * key is stored, 0 when not, -1 on error.
+ */
+static int
+stored_ms(struct load *l, struct tsv *r, int64_t *stored)
+{
+	sqlite3_stmt *st = l->st[ST_STORED];
+	int rc;
+
+	bind_key(st, r);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*stored = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc != SQLITE_DONE)
+		return db_fail(l);
+	return 0;
+}
+
+/*
+ * A key already stored: a plain duplicate, or a conflict (same key, other
+ * ms_played) whose incoming row is kept in `conflicts` for audit.  The
+ * stored row stays either way.
+ */
+static int
+already_stored(struct load *l, struct tsv *r, int64_t stored, int64_t ms)
+{
+	if (stored == ms) {
+		l->nduplicate++;
+		return 0;
+	}
+	l->nconflict++;
+	bind_listen(l, l->st[ST_CONFLICT], r, ms);
+	return step_done(l, l->st[ST_CONFLICT]);
+}
+
+/*
+ * One listen.  New keys are inserted; for a key already stored, its row
+ * tells a duplicate from a conflict.  Trying the insert first costs one
+ * B-tree search for a new key and two for a stored one; asking first, the
+ * other way round.  So the order follows the last 64 rows: a re-ingest
+ * (every key stored) asks first, a load of new listens inserts first.
+ * Both orders store exactly the same.
  */
 static int
 store_listen(
     struct load *l, struct tsv *r, int64_t played_at, int64_t ms_played)
 {
-	sqlite3_stmt *st;
 	int64_t stored;
 	int rc;
 
+	if (__builtin_popcountll(l->recent_stored) > 32) {
+		if ((rc = stored_ms(l, r, &stored)) < 0)
+			return -1;
+		l->recent_stored = l->recent_stored << 1 | (uint64_t)rc;
+		if (rc == 1)
+			return already_stored(l, r, stored, ms_played);
+	}
 	bind_listen(l, l->st[ST_INSERT], r, ms_played);
 	if (step_done(l, l->st[ST_INSERT]) != 0)
 		return -1;
-	if (sqlite3_changes(l->db) == 1) {
-		l->ninserted++;
-		/*
-		 * The week of the start of play, in UTC; a listen that spans
-		 * midnight on Sunday counts whole in the week it began.
-		 */
-		if (weekmap_add(&l->weeks,
-		        isoweek_index_of_days(ts_days(played_at)), ms_played,
-		        1) != 0) {
-			warnmsg("%s:%ld: weekly total passes 2^63 - 1 ms",
-			    l->in_name, r->lineno);
-			return -1;
-		}
-		return 0;
+	if (sqlite3_changes(l->db) == 0) {
+		l->recent_stored = l->recent_stored << 1 | 1;
+		if ((rc = stored_ms(l, r, &stored)) != 1)
+			return rc < 0 ? -1 : db_fail(l);
+		return already_stored(l, r, stored, ms_played);
 	}
-
-	st = l->st[ST_STORED];
-	bind_key(st, r);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		stored = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_ROW)
-		return db_fail(l);
-	if (stored == ms_played) {
-		l->nduplicate++;
-		return 0;
+	l->recent_stored <<= 1;
+	l->ninserted++;
+	/*
+	 * The week of the start of play, in UTC; a listen that spans midnight
+	 * on Sunday counts whole in the week it began.
+	 */
+	if (weekmap_add(&l->weeks, isoweek_index_of_days(ts_days(played_at)),
+	        ms_played, 1) != 0) {
+		warnmsg("%s:%ld: weekly total passes 2^63 - 1 ms", l->in_name,
+		    r->lineno);
+		return -1;
 	}
-	l->nconflict++;
-	bind_listen(l, l->st[ST_CONFLICT], r, ms_played);
-	return step_done(l, l->st[ST_CONFLICT]);
+	return 0;
 }
 
 static int
@@ -622,8 +657,10 @@ load(const char *path, const char *source, const char *sha256,
 	else if (source == NULL)
 		source = "<stdin>";
 
-	l.db = open_db(
-	    path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, busy_seconds);
+	/* One connection, one thread: SQLite's own mutexes only cost. */
+	l.db = open_db(path,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	    busy_seconds);
 	if (l.db == NULL)
 		goto out;
 	/* A newer warehouse is refused before even the WAL switch. */
@@ -631,7 +668,15 @@ load(const char *path, const char *source, const char *sha256,
 		db_fail(&l);
 		goto out;
 	}
-	if (check_version(&l, version) != 0 || set_wal(&l, busy_seconds) != 0 ||
+	/*
+	 * 16 KiB pages for a new warehouse (a no-op on an existing one): a
+	 * 5 M-listen load took a sixth less time than with 4 KiB pages, as
+	 * fewer, fuller pages mean fewer splits and writes.  A bigger page
+	 * cache measured no better, so SQLite's default stays.
+	 */
+	if (check_version(&l, version) != 0 ||
+	    exec_sql(&l, "PRAGMA page_size = 16384") != 0 ||
+	    set_wal(&l, busy_seconds) != 0 ||
 	    exec_sql(&l, "BEGIN IMMEDIATE") != 0)
 		goto out;
 	if (migrate(&l) != 0 || prepare(&l) != 0)

@@ -140,6 +140,37 @@ v1_warehouse() {
 	diff -u "$L/fresh.weekly_listening.tsv" out.tsv
 }
 
+# 200 listens a minute apart in ISO week 2024-W10, 1000 ms each.
+many_listens() {
+	printf 'played_at\tuser_id\ttrack_id\tms_played\n'
+	for i in $(seq 0 199); do
+		printf '2024-03-04T%02d:%02d:00.000Z\tu\tt%d\t1000\n' $((i / 60)) $((i % 60)) "$i"
+	done
+}
+
+@test "listen-load: deep in a re-ingest, a new row is inserted and a changed one is a conflict" {
+	# After many stored keys in a row listen-load asks before inserting;
+	# the answers must stay exact: row 150 changed, one new row at 03:20.
+	many_listens > a.tsv
+	listen-load w.db < a.tsv 2> /dev/null
+	sed -e 's/^\(2024-03-04T02:30:00.000Z\tu\tt150\t\)1000$/\17/' a.tsv > b.tsv
+	printf '2024-03-04T03:20:00.000Z\tu\tnew\t500\n' >> b.tsv
+	printf '2024-03-04T00:05:00.000Z\tu\tt5\t1000\n' >> b.tsv
+	run --separate-stderr -0 listen-load w.db < b.tsv
+	[ "$stderr" = "listen-load: w.db: read 202, inserted 1, duplicates 200, conflicts 1" ]
+	[ "$(query w.db "SELECT ms_played FROM listens WHERE track_id = 't150'")" = 1000 ]
+	[ "$(query w.db "SELECT ms_played FROM conflicts")" = 7 ]
+	[ "$(query w.db 'SELECT year, week, listening_ms, plays FROM weekly_listening')" = "2024	10	200500	201" ]
+}
+
+@test "listen-load: a key inserted in this batch and seen again deep in duplicates is a duplicate" {
+	many_listens > a.tsv
+	listen-load w.db < a.tsv 2> /dev/null
+	{ cat a.tsv; printf '2024-03-04T05:00:00.000Z\tu\tx\t1\n'; tail -n +2 a.tsv; printf '2024-03-04T05:00:00.000Z\tu\tx\t1\n'; } > b.tsv
+	run --separate-stderr -0 listen-load w.db < b.tsv
+	[ "$stderr" = "listen-load: w.db: read 402, inserted 1, duplicates 401, conflicts 0" ]
+}
+
 @test "listen-load: escaped fields are stored unescaped" {
 	listen-load w.db < "$L/escapes.listens.tsv"
 	run -0 query w.db "select user_id = 'AC\\DC', track_id = 'T.N.T.' || char(9) || 'live' from listens"
