@@ -704,6 +704,21 @@ emit_record(struct src *s)
 	s->run->nwritten++;
 }
 
+/* The byte checks every record passes, in SPEC order, then the rest. */
+static void
+check_bytes(struct src *s, int has_nul)
+{
+	if (has_nul) {
+		reject(s, "NUL byte in record");
+		return;
+	}
+	if (!utf8_valid(s->rec.raw, s->rec.rawlen)) {
+		reject(s, "invalid UTF-8 in record");
+		return;
+	}
+	emit_record(s);
+}
+
 /* One CSV or TSV record: the field count, a NUL, UTF-8, then the rest. */
 static void
 take_record(struct src *s)
@@ -715,15 +730,7 @@ take_record(struct src *s)
 		reject(s, "expected %zu fields, got %zu", s->map.ncols, r->nf);
 		return;
 	}
-	if (memchr(r->raw, '\0', r->rawlen) != NULL) {
-		reject(s, "NUL byte in record");
-		return;
-	}
-	if (!utf8_valid(r->raw, r->rawlen)) {
-		reject(s, "invalid UTF-8 in record");
-		return;
-	}
-	emit_record(s);
+	check_bytes(s, memchr(r->raw, '\0', r->rawlen) != NULL);
 }
 
 /*
@@ -785,15 +792,7 @@ take_json(struct src *s, const struct jsonrec_record *jr)
 	}
 	if (align_json(s, jr) != 0)
 		return;
-	if (jr->has_nul) {
-		reject(s, "NUL byte in record");
-		return;
-	}
-	if (!utf8_valid(r->raw, r->rawlen)) {
-		reject(s, "invalid UTF-8 in record");
-		return;
-	}
-	emit_record(s);
+	check_bytes(s, jr->has_nul);
 }
 
 static void
