@@ -67,7 +67,15 @@ static const char *const MIGRATE_SQL[SCHEMA_VERSION] = {
  * The statements run once per listen or per week.  Prepared once and reset
  * per row; every value goes in through a bound parameter.
  */
-enum { ST_INSERT, ST_STORED, ST_CONFLICT, ST_WEEK_GET, ST_WEEK_PUT, ST_COUNT };
+enum {
+	ST_INSERT,
+	ST_STORED,
+	ST_SCAN,
+	ST_CONFLICT,
+	ST_WEEK_GET,
+	ST_WEEK_PUT,
+	ST_COUNT
+};
 
 static const char *const STMT_SQL[ST_COUNT] = {
     /* A key already stored, or earlier in this input, stays. */
@@ -75,6 +83,9 @@ static const char *const STMT_SQL[ST_COUNT] = {
     "batch_id) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
     "SELECT ms_played FROM listens "
     "WHERE played_at = ?1 AND user_id = ?2 AND track_id = ?3",
+    /* The stored keys from a chunk's first on, in key order. */
+    "SELECT played_at, user_id, track_id, ms_played FROM listens "
+    "WHERE played_at >= ?1 ORDER BY played_at, user_id, track_id",
     "INSERT INTO conflicts (played_at, user_id, track_id, ms_played, "
     "batch_id) VALUES (?1, ?2, ?3, ?4, ?5)",
     "SELECT listening_ms, plays FROM weekly_listening "
@@ -89,17 +100,44 @@ static const char *const STMT_SQL[ST_COUNT] = {
     "listening_ms = excluded.listening_ms, plays = excluded.plays",
 };
 
+/*
+ * Listens are stored a chunk at a time, in key order: one range scan of
+ * the stored keys then tells which are new, instead of a B-tree search
+ * per listen, and the inserts land next to each other.
+ */
+#define CHUNK_ROWS 8192
+#define CHUNK_TEXT (4 << 20)
+
+enum { KEY_UNKNOWN, KEY_ABSENT, KEY_STORED };
+
+/* A listen waiting in the chunk; its key is text in chunk.text. */
+struct listen {
+	size_t off[3], len[3]; /* played_at, user_id, track_id */
+	int64_t played_at, ms;
+	long lineno;
+	size_t seq;     /* input order: of equal keys the first wins */
+	int state;      /* KEY_*: what the scan found */
+	int64_t stored; /* the stored ms_played, when KEY_STORED */
+};
+
+struct chunk {
+	struct listen *v;
+	size_t n;
+	char *text;
+	size_t len, cap;
+};
+
 struct load {
 	const char *path; /* DB as given, for messages */
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
 	int64_t batch_id;
 	int64_t nread, ninserted, nduplicate, nconflict;
-	struct weekmap weeks;   /* what this batch adds, per week */
-	const char *in_name;    /* "<stdin>" or the command's name */
-	const char *sha256;     /* --sha256, lowercase, or NULL */
-	uint64_t recent_stored; /* one bit per recent row: key was stored */
-	pid_t child;            /* COMMAND, or 0 */
+	struct weekmap weeks; /* what this batch adds, per week */
+	const char *in_name;  /* "<stdin>" or the command's name */
+	const char *sha256;   /* --sha256, lowercase, or NULL */
+	struct chunk chunk;   /* listens read and not yet stored */
+	pid_t child;          /* COMMAND, or 0 */
 };
 
 /*
@@ -259,104 +297,242 @@ step_done(struct load *l, sqlite3_stmt *st)
 	return 0;
 }
 
-/* The key of the current record; the line buffer outlives the step. */
+/* The key of a listen in the chunk, whose text outlives the step. */
 static void
-bind_key(sqlite3_stmt *st, struct tsv *r)
+bind_key(sqlite3_stmt *st, const struct chunk *c, const struct listen *x)
 {
-	sqlite3_bind_text(st, 1, r->f[0].p, (int)r->f[0].len, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, r->f[1].p, (int)r->f[1].len, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, r->f[2].p, (int)r->f[2].len, SQLITE_STATIC);
+	int i;
+
+	for (i = 0; i < 3; i++)
+		sqlite3_bind_text(st, i + 1, c->text + x->off[i],
+		    (int)x->len[i], SQLITE_STATIC);
 }
 
 static void
-bind_listen(struct load *l, sqlite3_stmt *st, struct tsv *r, int64_t ms)
+bind_listen(struct load *l, sqlite3_stmt *st, const struct listen *x)
 {
-	bind_key(st, r);
-	sqlite3_bind_int64(st, 4, ms);
+	bind_key(st, &l->chunk, x);
+	sqlite3_bind_int64(st, 4, x->ms);
 	sqlite3_bind_int64(st, 5, l->batch_id);
 }
 
 /*
- * The stored ms_played of the current record's key: 1 and *stored when the
- * key is stored, 0 when not, -1 on error.
+ * A key already stored (before this load or earlier in it): a plain
+ * duplicate, or a conflict (same key, other ms_played) whose incoming row
+ * is kept in `conflicts` for audit.  The stored row stays either way.
  */
 static int
-stored_ms(struct load *l, struct tsv *r, int64_t *stored)
+already_stored(struct load *l, const struct listen *x, int64_t stored)
 {
-	sqlite3_stmt *st = l->st[ST_STORED];
-	int rc;
-
-	bind_key(st, r);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		*stored = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc != SQLITE_DONE)
-		return db_fail(l);
-	return 0;
-}
-
-/*
- * A key already stored: a plain duplicate, or a conflict (same key, other
- * ms_played) whose incoming row is kept in `conflicts` for audit.  The
- * stored row stays either way.
- */
-static int
-already_stored(struct load *l, struct tsv *r, int64_t stored, int64_t ms)
-{
-	if (stored == ms) {
+	if (stored == x->ms) {
 		l->nduplicate++;
 		return 0;
 	}
 	l->nconflict++;
-	bind_listen(l, l->st[ST_CONFLICT], r, ms);
+	bind_listen(l, l->st[ST_CONFLICT], x);
 	return step_done(l, l->st[ST_CONFLICT]);
 }
 
 /*
- * One listen.  New keys are inserted; for a key already stored, its row
- * tells a duplicate from a conflict.  Trying the insert first costs one
- * B-tree search for a new key and two for a stored one; asking first, the
- * other way round.  So the order follows the last 64 rows: a re-ingest
- * (every key stored) asks first, a load of new listens inserts first.
- * Both orders store exactly the same.
+ * Inserts a listen whose key is not stored, or, when the insert finds it
+ * after all (a key the scan could not settle), looks up the stored row.
+ * *stored is the key's ms_played afterwards.
  */
 static int
-store_listen(
-    struct load *l, struct tsv *r, int64_t played_at, int64_t ms_played)
+insert_listen(struct load *l, const struct listen *x, int64_t *stored)
 {
-	int64_t stored;
+	sqlite3_stmt *st;
 	int rc;
 
-	if (__builtin_popcountll(l->recent_stored) > 32) {
-		if ((rc = stored_ms(l, r, &stored)) < 0)
-			return -1;
-		l->recent_stored = l->recent_stored << 1 | (uint64_t)rc;
-		if (rc == 1)
-			return already_stored(l, r, stored, ms_played);
-	}
-	bind_listen(l, l->st[ST_INSERT], r, ms_played);
+	bind_listen(l, l->st[ST_INSERT], x);
 	if (step_done(l, l->st[ST_INSERT]) != 0)
 		return -1;
 	if (sqlite3_changes(l->db) == 0) {
-		l->recent_stored = l->recent_stored << 1 | 1;
-		if ((rc = stored_ms(l, r, &stored)) != 1)
-			return rc < 0 ? -1 : db_fail(l);
-		return already_stored(l, r, stored, ms_played);
+		st = l->st[ST_STORED];
+		bind_key(st, &l->chunk, x);
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			*stored = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW)
+			return db_fail(l);
+		return already_stored(l, x, *stored);
 	}
-	l->recent_stored <<= 1;
+	*stored = x->ms;
 	l->ninserted++;
 	/*
 	 * The week of the start of play, in UTC; a listen that spans midnight
 	 * on Sunday counts whole in the week it began.
 	 */
-	if (weekmap_add(&l->weeks, isoweek_index_of_days(ts_days(played_at)),
-	        ms_played, 1) != 0) {
+	if (weekmap_add(&l->weeks, isoweek_index_of_days(ts_days(x->played_at)),
+	        x->ms, 1) != 0) {
 		warnmsg("%s:%ld: weekly total passes 2^63 - 1 ms", l->in_name,
-		    r->lineno);
+		    x->lineno);
 		return -1;
 	}
+	return 0;
+}
+
+/* The chunk's text, for qsort's comparison, which takes no context. */
+static const char *sort_text;
+
+/* Keys compare as SQLite's BINARY collation does: bytes, then length. */
+static int
+cmp_text(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+
+	if (c != 0)
+		return c;
+	return (alen > blen) - (alen < blen);
+}
+
+static int
+cmp_key(
+    const char *text, const struct listen *x, int i, const char *p, size_t len)
+{
+	return cmp_text(text + x->off[i], x->len[i], p, len);
+}
+
+static int
+cmp_listens(const void *pa, const void *pb)
+{
+	const struct listen *a = pa, *b = pb;
+	int i, c;
+
+	for (i = 0; i < 3; i++)
+		if ((c = cmp_key(sort_text, a, i, sort_text + b->off[i],
+		         b->len[i])) != 0)
+			return c;
+	return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+static int
+same_key(const char *text, const struct listen *a, const struct listen *b)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (cmp_key(text, a, i, text + b->off[i], b->len[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * Marks each listen of the sorted chunk KEY_STORED or KEY_ABSENT by
+ * walking the stored keys from the chunk's first key on, alongside the
+ * chunk.  Rows arrive roughly in time order, so the walk covers about as
+ * many stored keys as the chunk has; when it would cover many more (an
+ * unordered file spans years), it stops and leaves the rest KEY_UNKNOWN,
+ * for a search each.
+ */
+static int
+scan_chunk(struct load *l)
+{
+	struct chunk *c = &l->chunk;
+	sqlite3_stmt *st = l->st[ST_SCAN];
+	size_t i = 0, budget = 4 * c->n + 64;
+	int rc, cmp, k;
+
+	sqlite3_bind_text(st, 1, c->text + c->v[0].off[0], (int)c->v[0].len[0],
+	    SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	while (i < c->n && rc == SQLITE_ROW) {
+		struct listen *x = &c->v[i];
+
+		for (cmp = 0, k = 0; k < 3 && cmp == 0; k++)
+			cmp = cmp_text((const char *)sqlite3_column_text(st, k),
+			    (size_t)sqlite3_column_bytes(st, k),
+			    c->text + x->off[k], x->len[k]);
+		if (cmp > 0) {
+			x->state = KEY_ABSENT;
+			i++;
+		} else if (cmp == 0) {
+			x->state = KEY_STORED;
+			x->stored = sqlite3_column_int64(st, 3);
+			i++;
+		} else if (--budget == 0)
+			break;
+		else
+			rc = sqlite3_step(st);
+	}
+	if (rc == SQLITE_DONE)
+		for (; i < c->n; i++)
+			c->v[i].state = KEY_ABSENT;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(l);
+	return 0;
+}
+
+/*
+ * Stores the chunk in key order.  Of listens with one key, the first in
+ * the input comes first (the sort breaks ties by input order) and wins;
+ * the later ones are duplicates or conflicts of it.  The result is the
+ * same as storing the listens one by one in input order.
+ */
+static int
+flush_chunk(struct load *l)
+{
+	struct chunk *c = &l->chunk;
+	int64_t stored = 0;
+	size_t i;
+
+	if (c->n == 0)
+		return 0;
+	sort_text = c->text;
+	qsort(c->v, c->n, sizeof *c->v, cmp_listens);
+	if (scan_chunk(l) != 0)
+		return -1;
+	for (i = 0; i < c->n; i++) {
+		struct listen *x = &c->v[i];
+		int rc;
+
+		if (i > 0 && same_key(c->text, x, &c->v[i - 1]))
+			rc = already_stored(l, x, stored);
+		else if (x->state == KEY_STORED) {
+			stored = x->stored;
+			rc = already_stored(l, x, stored);
+		} else
+			rc = insert_listen(l, x, &stored);
+		if (rc != 0)
+			return -1;
+	}
+	c->n = c->len = 0;
+	return 0;
+}
+
+/* Adds the current record to the chunk, storing the chunk when full. */
+static int
+add_listen(struct load *l, struct tsv *r, int64_t played_at, int64_t ms)
+{
+	struct chunk *c = &l->chunk;
+	struct listen *x;
+	int i;
+
+	if (c->n == CHUNK_ROWS ||
+	    (c->n > 0 &&
+	        c->len + r->f[0].len + r->f[1].len + r->f[2].len > CHUNK_TEXT))
+		if (flush_chunk(l) != 0)
+			return -1;
+	if (c->v == NULL)
+		c->v = xmalloc(CHUNK_ROWS * sizeof *c->v);
+	x = &c->v[c->n];
+	for (i = 0; i < 3; i++) {
+		if (c->len + r->f[i].len > c->cap) {
+			c->cap = (c->len + r->f[i].len) * 2;
+			c->text = xrealloc(c->text, c->cap);
+		}
+		memcpy(c->text + c->len, r->f[i].p, r->f[i].len);
+		x->off[i] = c->len;
+		x->len[i] = r->f[i].len;
+		c->len += r->f[i].len;
+	}
+	x->played_at = played_at;
+	x->ms = ms;
+	x->lineno = r->lineno;
+	x->seq = c->n;
+	x->state = KEY_UNKNOWN;
+	c->n++;
 	return 0;
 }
 
@@ -383,10 +559,10 @@ read_listens(struct load *l, FILE *in)
 		if (tsv_int(&r, 3, 0, INT64_MAX, &ms_played) != 0)
 			goto fail;
 		l->nread++;
-		if (store_listen(l, &r, played_at, ms_played) != 0)
+		if (add_listen(l, &r, played_at, ms_played) != 0)
 			goto fail;
 	}
-	if (rc < 0)
+	if (rc < 0 || flush_chunk(l) != 0)
 		goto fail;
 	tsv_close(&r);
 	return 0;
@@ -739,6 +915,8 @@ out:
 		sqlite3_exec(l.db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(l.db);
 	weekmap_free(&l.weeks);
+	free(l.chunk.v);
+	free(l.chunk.text);
 	free(cmdline);
 	free(done_source);
 	return ok ? EXIT_SUCCESS : EXIT_FAILURE;

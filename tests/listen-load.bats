@@ -171,6 +171,47 @@ many_listens() {
 	[ "$stderr" = "listen-load: w.db: read 402, inserted 1, duplicates 401, conflicts 0" ]
 }
 
+@test "listen-load: one key three times in a batch: the first wins, an equal one is a duplicate, another a conflict" {
+	printf 'played_at\tuser_id\ttrack_id\tms_played\n2024-03-05T10:00:00.000Z\tu\tz\t9\n2024-03-05T10:00:00.000Z\tu\tz\t5\n2024-03-04T10:00:00.000Z\tu\ta\t1\n2024-03-05T10:00:00.000Z\tu\tz\t9\n' > a.tsv
+	run --separate-stderr -0 listen-load w.db < a.tsv
+	[ "$stderr" = "listen-load: w.db: read 4, inserted 2, duplicates 1, conflicts 1" ]
+	[ "$(query w.db "SELECT ms_played FROM listens WHERE track_id = 'z'")" = 9 ]
+	[ "$(query w.db 'SELECT track_id, ms_played FROM conflicts')" = "z	5" ]
+}
+
+@test "listen-load: a key repeated across the 8192-listen chunks of one load is a duplicate" {
+	# 9000 distinct listens, then the first one again: it was stored by
+	# the first chunk when the second chunk sees it.
+	awk 'BEGIN { print "played_at\tuser_id\ttrack_id\tms_played";
+		for (i = 0; i < 9000; i++)
+			printf "2024-03-04T%02d:%02d:%02d.000Z\tu\tt\t%d\n", i / 3600, i / 60 % 60, i % 60, 1000 + i;
+		print "2024-03-04T00:00:00.000Z\tu\tt\t1000";
+		print "2024-03-04T00:00:01.000Z\tu\tt\t7" }' > a.tsv
+	run --separate-stderr -0 listen-load w.db < a.tsv
+	[ "$stderr" = "listen-load: w.db: read 9002, inserted 9000, duplicates 1, conflicts 1" ]
+	[ "$(query w.db "SELECT count(*), sum(ms_played) FROM listens")" = "9000	49495500" ]
+}
+
+@test "listen-load: an unordered re-ingest over a large warehouse finds every stored key" {
+	# 20000 stored listens over a year; then 40 listens in no order over
+	# the same year (stored, changed and new ones), more stored keys in
+	# their span than the ordered walk is allowed to cover.
+	awk 'BEGIN { print "played_at\tuser_id\ttrack_id\tms_played";
+		for (i = 0; i < 20000; i++)
+			printf "2024-%02d-%02dT%02d:00:00.000Z\tu%d\tt\t100\n", 1 + i % 12, 1 + i % 28, i % 24, i }' > a.tsv
+	listen-load w.db < a.tsv 2> /dev/null
+	{
+		printf 'played_at\tuser_id\ttrack_id\tms_played\n'
+		awk 'NR > 1 && NR % 1000 == 7' a.tsv | sort -r
+		awk 'NR > 1 && NR % 1000 == 9 { sub(/100$/, "55"); print }' a.tsv
+		printf '2024-06-15T12:30:00.000Z\tnew\tt\t1\n2024-01-01T00:30:00.000Z\tnew\tt\t2\n'
+	} > b.tsv
+	run --separate-stderr -0 listen-load w.db < b.tsv
+	[ "$stderr" = "listen-load: w.db: read 42, inserted 2, duplicates 20, conflicts 20" ]
+	[ "$(query w.db "SELECT count(*), sum(ms_played) FROM listens")" = "20002	2000003" ]
+	[ "$(query w.db "SELECT count(*), sum(ms_played) FROM conflicts")" = "20	1100" ]
+}
+
 @test "listen-load: escaped fields are stored unescaped" {
 	listen-load w.db < "$L/escapes.listens.tsv"
 	run -0 query w.db "select user_id = 'AC\\DC', track_id = 'T.N.T.' || char(9) || 'live' from listens"
