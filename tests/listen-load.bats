@@ -149,8 +149,8 @@ many_listens() {
 }
 
 @test "listen-load: deep in a re-ingest, a new row is inserted and a changed one is a conflict" {
-	# After many stored keys in a row listen-load asks before inserting;
-	# the answers must stay exact: row 150 changed, one new row at 03:20.
+	# A re-ingest is settled by one ordered scan of the stored keys per
+	# chunk; it must still see row 150 changed and one new row at 03:20.
 	many_listens > a.tsv
 	listen-load w.db < a.tsv 2> /dev/null
 	sed -e 's/^\(2024-03-04T02:30:00.000Z\tu\tt150\t\)1000$/\17/' a.tsv > b.tsv
@@ -163,7 +163,7 @@ many_listens() {
 	[ "$(query w.db 'SELECT year, week, listening_ms, plays FROM weekly_listening')" = "2024	10	200500	201" ]
 }
 
-@test "listen-load: a key inserted in this batch and seen again deep in duplicates is a duplicate" {
+@test "listen-load: a key new in this batch and seen again among stored keys is a duplicate" {
 	many_listens > a.tsv
 	listen-load w.db < a.tsv 2> /dev/null
 	{ cat a.tsv; printf '2024-03-04T05:00:00.000Z\tu\tx\t1\n'; tail -n +2 a.tsv; printf '2024-03-04T05:00:00.000Z\tu\tx\t1\n'; } > b.tsv
