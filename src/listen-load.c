@@ -10,7 +10,8 @@
  * With --sha256 HEX the batch records the SHA-256 of the file it came from,
  * and a file already recorded is not loaded again (listen-ingest's rule).
  *
- * Memory is one line plus one slot per week, whatever the input size.
+ * Memory is one chunk of listens (8192, at most 4 MB of keys) plus one slot
+ * per week, whatever the input size.
  */
 #define _GNU_SOURCE /* F_SETPIPE_SZ */
 
