@@ -1576,8 +1576,9 @@ verdict(const struct run *run)
 	i128 tenths;
 
 	if (run->nrejected > MAX_SHOWN)
-		warnmsg("%lld more rejects not shown",
-		    (long long)(run->nrejected - MAX_SHOWN));
+		warnmsg("%lld more reject%s not shown",
+		    (long long)(run->nrejected - MAX_SHOWN),
+		    run->nrejected - MAX_SHOWN == 1 ? "" : "s");
 	warnmsg("read %lld, written %lld, rejected %lld, skipped %lld "
 	        "non-music",
 	    (long long)run->nread, (long long)run->nwritten,

@@ -499,7 +499,7 @@ listen-parse: rejected 1 of 19 records (5.3%), more than --max-reject-pct 5" ]
 	need_real apple-play-activity-01.csv
 	run --separate-stderr -0 listen-parse "${WINDOW[@]}" < "$REAL/apple-play-activity-01.csv"
 	[ "${stderr_lines[0]}" = "listen-parse: <stdin>:83: Event Start Timestamp is missing" ]
-	[ "${stderr_lines[20]}" = "listen-parse: 1 more rejects not shown" ]
+	[ "${stderr_lines[20]}" = "listen-parse: 1 more reject not shown" ]
 	[ "${stderr_lines[21]}" = "listen-parse: read 3000, written 2732, rejected 21, skipped 247 non-music" ]
 	[ "${#lines[@]}" -eq 2733 ]
 }
