@@ -839,11 +839,41 @@ no_space(unsigned char c)
 static int
 feed(struct src *s, const char *p, size_t n)
 {
-	if (csv_parse(&s->csv, p, n, csv_field_cb, csv_record_cb, s) != n) {
+	if (csv_parse(&s->csv, p, n, csv_field_cb, csv_record_cb, s) == n)
+		return 0;
+	if (csv_error(&s->csv) == CSV_EPARSE)
+		warnmsg("%s:%ld: malformed quotes in the header: a quote inside "
+		        "an unquoted name, or text after a closing quote",
+		    s->name, s->lineno);
+	else
+		warnmsg("%s:%ld: %s", s->name, s->lineno,
+		    csv_strerror(csv_error(&s->csv)));
+	return -1;
+}
+
+/*
+ * A data line for libcsv, which runs strict: a quote inside an unquoted
+ * field, or text after a closing quote, would otherwise be read as data
+ * and could carry every later line into one field.  Such a record is
+ * rejected up to the end of this line, never guessed at, and parsing
+ * starts again on the next line.
+ */
+static int
+feed_data(struct src *s, const char *p, size_t n)
+{
+	if (csv_parse(&s->csv, p, n, csv_field_cb, csv_record_cb, s) == n)
+		return 0;
+	if (csv_error(&s->csv) != CSV_EPARSE) {
 		warnmsg("%s:%ld: %s", s->name, s->lineno,
 		    csv_strerror(csv_error(&s->csv)));
 		return -1;
 	}
+	s->run->nread++;
+	reject(s, "malformed quotes: a quote inside an unquoted field, or "
+	          "text after a closing quote");
+	csv_fini(&s->csv, NULL, NULL, NULL);
+	record_clear(&s->rec);
+	s->open = 0;
 	return 0;
 }
 
@@ -1047,7 +1077,7 @@ read_header(struct src *s)
 		s->have_header = 1;
 		return 0;
 	}
-	if (csv_init(&s->csv, 0) != 0)
+	if (csv_init(&s->csv, CSV_STRICT | CSV_STRICT_FINI) != 0)
 		errmsg("out of memory");
 	s->csv_ready = 1;
 	csv_set_delim(&s->csv, (unsigned char)s->delim);
@@ -1066,8 +1096,14 @@ read_header(struct src *s)
 			if ((rc = next_line(s)) < 0)
 				return -1;
 			if (rc == 0) {
-				csv_fini(
-				    &s->csv, csv_field_cb, csv_record_cb, s);
+				if (csv_fini(&s->csv, csv_field_cb,
+				        csv_record_cb, s) != 0) {
+					warnmsg("%s:1: a quoted name in the "
+					        "header is still open at the end "
+					        "of the file",
+					    s->name);
+					return -1;
+				}
 				break;
 			}
 			continue;
@@ -1522,12 +1558,18 @@ parse_data(struct src *s)
 		}
 		if (s->open)
 			buf_add(&r->raw, &r->rawlen, &r->rawcap, p, n);
-		if (feed(s, p, n) != 0)
+		if (feed_data(s, p, n) != 0)
 			return -1;
 	} while ((rc = next_line(s)) > 0);
 	if (rc < 0)
 		return -1;
-	csv_fini(&s->csv, csv_field_cb, csv_record_cb, s);
+	if (csv_fini(&s->csv, csv_field_cb, csv_record_cb, s) != 0) {
+		/* What follows the open quote cannot be told apart. */
+		warnmsg("%s:%ld: a quoted field is still open at the end of "
+		        "the file",
+		    s->name, s->recline);
+		return -1;
+	}
 	return 0;
 }
 

@@ -42,6 +42,54 @@ HEADER=$'played_at\tuser_id\ttrack_id\tms_played'
 	diff -u "$P/quoted.listens.tsv" out.tsv
 }
 
+@test "listen-parse: text after a closing quote rejects that line only, and the next lines are read" {
+	printf 'ts,ms_played,user,track\n2025-01-06T10:00:00Z,1000,u1,"Heroes" (Remaster)\n2025-01-07T10:00:00Z,2000,u1,t2\n2025-01-08T10:00:00Z,3000,u1,t3\n' > in.csv
+	run --separate-stderr -0 listen-parse "${WINDOW[@]}" --max-reject-pct 50 in.csv
+	[ "$output" = "$HEADER
+2025-01-07T09:59:58.000Z	u1	t2	2000
+2025-01-08T09:59:57.000Z	u1	t3	3000" ]
+	[ "$stderr" = "listen-parse: in.csv:2: malformed quotes: a quote inside an unquoted field, or text after a closing quote
+listen-parse: read 3, written 2, rejected 1, skipped 0 non-music" ]
+}
+
+@test "listen-parse: a quote inside an unquoted field is a reject, never read as a guess" {
+	printf 'played_at,ms_played,track_id\n2025-01-06T10:00:00Z,1000,12" Mix\n2025-01-07T10:00:00Z,2000,"12"" Mix"\n' > in.csv
+	run --separate-stderr -0 listen-parse "${WINDOW[@]}" --max-reject-pct 50 --rejects rej.tsv in.csv
+	[ "$output" = "$HEADER
+2025-01-07T10:00:00.000Z		12\" Mix	2000" ]
+	[ "${stderr_lines[0]}" = "listen-parse: in.csv:2: malformed quotes: a quote inside an unquoted field, or text after a closing quote" ]
+	[ "$(tail -n 1 rej.tsv)" = 'in.csv	2	malformed quotes: a quote inside an unquoted field, or text after a closing quote	2025-01-06T10:00:00Z,1000,12" Mix' ]
+}
+
+@test "listen-parse: a bad quote after a quoted line end rejects the record from its first line" {
+	printf 'played_at,ms_played,track_id\n2025-01-06T10:00:00Z,1000,"a\nb" c\n2025-01-07T10:00:00Z,2000,t\n' > in.csv
+	run --separate-stderr -0 listen-parse "${WINDOW[@]}" --max-reject-pct 50 in.csv
+	[ "$output" = "$HEADER
+2025-01-07T10:00:00.000Z		t	2000" ]
+	[ "${stderr_lines[0]}" = "listen-parse: in.csv:2: malformed quotes: a quote inside an unquoted field, or text after a closing quote" ]
+}
+
+@test "listen-parse: a quoted field still open at the end of the file fails it, naming the record's line" {
+	printf 'played_at,ms_played,track\n2025-01-06T10:00:00Z,1000,t1\n2025-01-07T10:00:00Z,2000,"cut\n2025-01-08T10:00:00Z,3000,t3\n' > in.csv
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" in.csv
+	[ "$stderr" = "listen-parse: in.csv:3: a quoted field is still open at the end of the file
+listen-parse: read 1, written 1, rejected 0, skipped 0 non-music" ]
+}
+
+@test "listen-parse: malformed quotes in the header fail the file before any output" {
+	printf 'played_at,"ms" played,track_id\n2025-01-06T10:00:00Z,1000,t1\n' > in.csv
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" in.csv
+	[ "$output" = "" ]
+	[ "$stderr" = "listen-parse: in.csv:1: malformed quotes in the header: a quote inside an unquoted name, or text after a closing quote" ]
+}
+
+@test "listen-parse: a quoted header name still open at the end of the file fails it before any output" {
+	printf 'played_at,"ms_played\n2025-01-06T10:00:00Z,1000,t1\n' > in.csv
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" in.csv
+	[ "$output" = "" ]
+	[ "$stderr" = "listen-parse: in.csv:1: a quoted name in the header is still open at the end of the file" ]
+}
+
 @test "listen-parse: spaces and TABs around fields are kept, not trimmed" {
 	listen-parse "${WINDOW[@]}" "$P/spaces.csv" > out.tsv
 	diff -u "$P/spaces.listens.tsv" out.tsv
