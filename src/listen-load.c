@@ -835,7 +835,7 @@ load(const char *path, const char *source, const char *sha256,
 	char *cmdline = NULL, *done_source = NULL;
 	FILE *in = stdin;
 	int64_t version, done_batch;
-	int ok = 0, i, found;
+	int ok = 0, i, found, c;
 
 	memset(&l, 0, sizeof l);
 	l.path = path;
@@ -890,13 +890,22 @@ load(const char *path, const char *source, const char *sha256,
 		goto out;
 	if (cmd != NULL && (in = spawn(&l, cmd)) == NULL)
 		goto out;
+	/*
+	 * A COMMAND that failed before writing anything has said why: its
+	 * status is the whole story, not an "empty input" of ours too.
+	 */
+	if (cmd != NULL && (c = getc(in)) == EOF) {
+		if (!ferror(in) && reap(&l) != 0)
+			goto out;
+	} else if (cmd != NULL)
+		ungetc(c, in);
 	if (read_listens(&l, in) != 0) {
 		/*
 		 * A stream that ended badly (empty, cut mid-line) usually
 		 * means COMMAND failed: it has closed its output, so wait for
 		 * it and say how it ended too.
 		 */
-		if (cmd != NULL && feof(in)) {
+		if (cmd != NULL && feof(in) && l.child != 0) {
 			fclose(in);
 			in = NULL;
 			reap(&l);

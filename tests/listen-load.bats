@@ -248,6 +248,19 @@ many_listens() {
 	diff -u before.sql after.sql
 }
 
+@test "listen-load: a COMMAND that fails before writing anything is reported in one line, its own" {
+	run --separate-stderr -1 listen-load w.db -- listen-parse no-such-file.csv
+	[ "$stderr" = "listen-parse: no-such-file.csv: No such file or directory
+listen-load: listen-parse: exited with status 1; nothing stored" ]
+	run -0 query w.db "select count(*) from sqlite_schema"
+	[ "$output" = 0 ]
+}
+
+@test "listen-load: a COMMAND that exits 0 without writing anything is an empty stream" {
+	run --separate-stderr -1 listen-load w.db -- true
+	[ "$stderr" = "listen-load: true:1: empty input: expected header '$HEADER'" ]
+}
+
 @test "listen-load: a COMMAND killed by a signal stores nothing" {
 	listen-load w.db < "$L/fresh.listens.tsv"
 	sqlite3 w.db .dump > before.sql
