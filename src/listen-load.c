@@ -176,18 +176,27 @@ exec_sql(struct load *l, const char *sql)
 	return 0;
 }
 
+/*
+ * The schema version, and whether the file holds any table, read in one
+ * statement so that both come from one snapshot even while another
+ * loader is creating the schema.
+ */
 static int
-user_version(sqlite3 *db, int64_t *version)
+user_version(sqlite3 *db, int64_t *version, int *tables)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) !=
-	    SQLITE_OK)
+	if (sqlite3_prepare_v2(db,
+	        "SELECT (SELECT user_version FROM pragma_user_version), "
+	        "EXISTS (SELECT 1 FROM sqlite_schema)",
+	        -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
 		*version = sqlite3_column_int64(st, 0);
+		*tables = sqlite3_column_int(st, 1);
+	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : -1;
 }
@@ -198,8 +207,15 @@ user_version(sqlite3 *db, int64_t *version)
  * tables this one must not touch.
  */
 static int
-check_version(struct load *l, int64_t version)
+check_version(struct load *l, int64_t version, int tables)
 {
+	/* Another application's database: its tables are not ours to add to. */
+	if (version == 0 && tables) {
+		warnmsg("%s: not a listen warehouse: it holds other tables and "
+		        "no schema version",
+		    l->path);
+		return -1;
+	}
 	if (version > SCHEMA_VERSION) {
 		warnmsg("%s: schema version %" PRId64 " is newer than this "
 		        "program's version %d",
@@ -223,10 +239,11 @@ static int
 migrate(struct load *l)
 {
 	int64_t version;
+	int tables;
 
-	if (user_version(l->db, &version) != 0)
+	if (user_version(l->db, &version, &tables) != 0)
 		return db_fail(l);
-	if (check_version(l, version) != 0)
+	if (check_version(l, version, tables) != 0)
 		return -1;
 	if (version == 0)
 		return exec_sql(l, SCHEMA_SQL);
@@ -835,7 +852,7 @@ load(const char *path, const char *source, const char *sha256,
 	char *cmdline = NULL, *done_source = NULL;
 	FILE *in = stdin;
 	int64_t version, done_batch;
-	int ok = 0, i, found, c;
+	int ok = 0, i, found, c, tables;
 
 	memset(&l, 0, sizeof l);
 	l.path = path;
@@ -853,7 +870,7 @@ load(const char *path, const char *source, const char *sha256,
 	if (l.db == NULL)
 		goto out;
 	/* A newer warehouse is refused before even the WAL switch. */
-	if (user_version(l.db, &version) != 0) {
+	if (user_version(l.db, &version, &tables) != 0) {
 		db_fail(&l);
 		goto out;
 	}
@@ -863,7 +880,7 @@ load(const char *path, const char *source, const char *sha256,
 	 * fewer, fuller pages mean fewer splits and writes.  A bigger page
 	 * cache measured no better, so SQLite's default stays.
 	 */
-	if (check_version(&l, version) != 0 ||
+	if (check_version(&l, version, tables) != 0 ||
 	    exec_sql(&l, "PRAGMA page_size = 16384") != 0 ||
 	    set_wal(&l, busy_seconds) != 0 ||
 	    exec_sql(&l, "BEGIN IMMEDIATE") != 0)
@@ -954,17 +971,17 @@ weekly(const char *path, int busy_seconds)
 	struct load l;
 	sqlite3_stmt *st = NULL;
 	int64_t version;
-	int rc = SQLITE_DONE;
+	int rc = SQLITE_DONE, tables;
 
 	memset(&l, 0, sizeof l);
 	l.path = path;
 	if ((l.db = open_db(path, SQLITE_OPEN_READONLY, busy_seconds)) == NULL)
 		return EXIT_FAILURE;
-	if (user_version(l.db, &version) != 0) {
+	if (user_version(l.db, &version, &tables) != 0) {
 		db_fail(&l);
 		goto fail;
 	}
-	if (check_version(&l, version) != 0)
+	if (check_version(&l, version, tables) != 0)
 		goto fail;
 	tsv_put_header(stdout, "year", "week", "listening_ms", NULL);
 	/* Version 0 is a warehouse no load has committed to: no weeks. */

@@ -401,6 +401,21 @@ listen-load: w.db: read 0, inserted 0, duplicates 0, conflicts 0" ]
 	[ "$(cat second.err)" = "listen-load: w.db: database is locked" ]
 }
 
+@test "listen-load: another application's SQLite database is no warehouse: one line, exit 1, unchanged" {
+	sqlite3 w.db 'create table foo (x); insert into foo values (1)'
+	cp w.db before.db
+	run --separate-stderr -1 listen-load w.db < "$L/fresh.listens.tsv"
+	[ "$stderr" = "listen-load: w.db: not a listen warehouse: it holds other tables and no schema version" ]
+	cmp before.db w.db
+}
+
+@test "listen-load: --weekly refuses another application's SQLite database" {
+	sqlite3 w.db 'create table foo (x)'
+	run --separate-stderr -1 listen-load --weekly w.db
+	[ "$output" = "" ]
+	[ "$stderr" = "listen-load: w.db: not a listen warehouse: it holds other tables and no schema version" ]
+}
+
 @test "listen-load: --sha256 is recorded with the batch, in lowercase" {
 	listen-load --sha256 "$SUM_UPPER" --source a.tsv w.db < "$L/fresh.listens.tsv"
 	run -0 query w.db "select source, sha256, rows_inserted from ingestions"
