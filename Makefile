@@ -28,7 +28,9 @@ FLAGS_STAMP := build/flags-$(shell echo '$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS)'
 
 INPUT   ?= data/sample.csv
 DB      ?= warehouse.db
-REJECTS ?= $(basename $(DB)).rejects.tsv
+# Empty: DB's path less a final .db, with .rejects.tsv (worked out in the
+# shell, as make's $(basename) would split a path with spaces).
+REJECTS ?=
 PARSE_FLAGS ?=
 PREFIX  ?= /usr/local
 DIR     ?=
@@ -69,7 +71,8 @@ help:
 	@echo '  install               install tools and man pages under PREFIX'
 	@echo '  clean                 remove build output'
 	@echo
-	@echo '  INPUT=$(INPUT)  DB=$(DB)  REJECTS=$(REJECTS)  PREFIX=$(PREFIX)'
+	@echo '  INPUT=$(INPUT)  DB=$(DB)  PREFIX=$(PREFIX)'
+	@echo '  REJECTS: the rejects file of run (default: DB less .db, with .rejects.tsv)'
 	@echo '  PARSE_FLAGS: more listen-parse options for run, e.g. "--set-user me"'
 
 install-dependencies:
@@ -128,8 +131,14 @@ fetch-data:
 		mv data/sample.csv.part data/sample.csv; \
 	fi
 
+# The rejects file holds the last run's rejects: a run of the same input
+# again would otherwise append the same ones again.
 run: install-dependencies build fetch-data
-	bin/listen-load $(call shpath,$(DB)) -- bin/listen-parse $(PARSE_FLAGS) --rejects $(call shpath,$(REJECTS)) -- $(call shpath,$(INPUT))
+	@db=$(call shpath,$(DB)); rej=$(call shpath,$(REJECTS)); \
+	[ -n "$$rej" ] || rej="$${db%.db}.rejects.tsv"; \
+	rm -f -- "$$rej" && \
+	set -x && \
+	bin/listen-load "$$db" -- bin/listen-parse $(PARSE_FLAGS) --rejects "$$rej" -- $(call shpath,$(INPUT))
 	bin/listen-load --weekly $(call shpath,$(DB)) | bin/listen-peaks
 
 run-query: install-dependencies

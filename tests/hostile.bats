@@ -78,6 +78,13 @@ listen-ingest: $D: loaded 2, already ingested 0, failed 0" ]]
 	[[ "$stderr" == *"inserted 0, duplicates 2"* ]]
 }
 
+@test "hostile: make run names its rejects file after DB, whatever dots and spaces DB's directories have" {
+	mkdir -p -- "$D/my.dir  x"
+	local db="$PWD/$D/my.dir  x/w.db" in="$PWD/$IN"
+	run --separate-stderr -0 make -s -C "$TOP" run INPUT="$in" DB="$db" PARSE_FLAGS="--max-reject-pct 50"
+	[ -s "$PWD/$D/my.dir  x/w.rejects.tsv" ]
+}
+
 @test "hostile: make ingest-dir and make run-query take hostile paths" {
 	cp -- "$IN" "$D/"
 	cp -- values.csv "$D/-v 'a' \"b\" ç.csv"

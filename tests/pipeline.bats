@@ -109,6 +109,16 @@ stored_listens() {
 	[ -s "$BATS_TEST_TMPDIR/w.rejects.tsv" ]
 }
 
+@test "pipeline: the rejects file of make run holds the rejects of the last run, not of every run" {
+	mk() { make -s -C "$TOP" run DB="$BATS_TEST_TMPDIR/w.db" PARSE_FLAGS="${WINDOW[*]}"; }
+	mk > /dev/null 2>&1
+	cp w.rejects.tsv first.tsv
+	# The sample has 8 rejects: a header and 8 lines.
+	[ "$(wc -l < first.tsv)" = 9 ]
+	mk > /dev/null 2>&1
+	diff -u first.tsv w.rejects.tsv
+}
+
 @test "pipeline: make run-query runs SQL on the warehouse" {
 	ingest w.db "$S" 2> /dev/null
 	run --separate-stderr -0 make -s -C "$TOP" run-query DB="$BATS_TEST_TMPDIR/w.db" query="select count(*) from listens"
