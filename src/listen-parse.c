@@ -1059,10 +1059,32 @@ read_header(struct src *s)
 		if (s->lineno == 1 && s->linelen >= 3 &&
 		    memcmp(s->line, "\xef\xbb\xbf", 3) == 0)
 			s->off = 3;
+		/* Excel's "Unicode Text" is UTF-16 with a byte order mark. */
+		if (s->lineno == 1 && s->linelen >= 2 &&
+		    (memcmp(s->line, "\xff\xfe", 2) == 0 ||
+		        memcmp(s->line, "\xfe\xff", 2) == 0)) {
+			warnmsg("%s: UTF-16 or UTF-32 text (it starts with that "
+			        "byte order mark): convert it to UTF-8 first, "
+			        "e.g. with iconv -f UTF-16 -t UTF-8",
+			    s->name);
+			return -1;
+		}
 		if (!white(s->line + s->off, (size_t)s->linelen - s->off))
 			break;
 	}
 	s->recline = s->lineno;
+	/*
+	 * A NUL where the header should be is a binary file (a database, an
+	 * archive), not an export with no duration column.  With --columns
+	 * the line is data, and a NUL in it only rejects that record.
+	 */
+	if (s->run->o->columns == NULL &&
+	    memchr(s->line, '\0', (size_t)s->linelen) != NULL) {
+		warnmsg("%s:%ld: not a text export: a NUL byte where the header "
+		        "should be",
+		    s->name, s->lineno);
+		return -1;
+	}
 	skip = s->off + strspn(s->line + s->off, " \t");
 	if (s->line[skip] == '[' || s->line[skip] == '{') {
 		s->off = skip;

@@ -436,6 +436,20 @@ listen-parse: rejected 1 of 19 records (5.3%), more than --max-reject-pct 5" ]
 	[ -z "$output" ]
 }
 
+@test "listen-parse: a UTF-16 export (Excel's Unicode Text) fails before any output, saying to convert it" {
+	printf 'played_at\tms_played\n2024-01-01T00:00:00Z\t5\n' | iconv -f UTF-8 -t UTF-16 > in.tsv
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" in.tsv
+	[ "$output" = "" ]
+	[ "$stderr" = "listen-parse: in.tsv: UTF-16 or UTF-32 text (it starts with that byte order mark): convert it to UTF-8 first, e.g. with iconv -f UTF-16 -t UTF-8" ]
+}
+
+@test "listen-parse: a binary file (a SQLite database) fails before any output as not text" {
+	sqlite3 in.db 'create table t (x)'
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" in.db
+	[ "$output" = "" ]
+	[ "$stderr" = "listen-parse: in.db:1: not a text export: a NUL byte where the header should be" ]
+}
+
 @test "listen-parse: empty input has no header and fails" {
 	run --separate-stderr -1 listen-parse "${WINDOW[@]}" < /dev/null
 	[ "$stderr" = "listen-parse: <stdin>: empty input: no header line" ]
