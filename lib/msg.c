@@ -120,17 +120,18 @@ xstrdup(const char *s)
 }
 
 /*
- * A bad value for a message: cut to 40 bytes, and made printable so that a
- * TAB or newline in the data cannot break the one-line-per-problem rule.
+ * A bad value for a message: cut to 80 bytes (a SHA-256 or a dotted JSON
+ * path fits whole), and made printable so that a TAB or newline in the
+ * data cannot break the one-line-per-problem rule.
  * Returns a static buffer, valid until the next call.
  */
 const char *
 quote_value(const char *s, size_t len)
 {
-	static char buf[4 * 40 + 8];
+	static char buf[4 * 80 + 8];
 	size_t i, o = 0;
 
-	for (i = 0; i < len && i < 40; i++) {
+	for (i = 0; i < len && i < 80; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c == '\t')

@@ -470,7 +470,7 @@ listen-load: w.db: read 0, inserted 0, duplicates 0, conflicts 0" ]
 
 @test "listen-load: a bad --sha256 is a usage error" {
 	run --separate-stderr -2 listen-load --sha256 "${SUM}0" w.db
-	[ "$stderr" = "listen-load: --sha256: not 64 hex digits: '${SUM:0:40}...'
+	[ "$stderr" = "listen-load: --sha256: not 64 hex digits: '${SUM}0'
 $USAGE" ]
 	run --separate-stderr -2 listen-load --sha256 "${SUM/f/g}" w.db
 	[[ "$stderr" == "listen-load: --sha256: not 64 hex digits: "* ]]

@@ -736,7 +736,7 @@ listen-parse: rejected 1 of 19 records (5.3%), more than --max-reject-pct 5" ]
 	run --separate-stderr -0 listen-parse "${WINDOW[@]}" -v --duration track_metadata.additional_info.duration_ms - < "$P/wrapped.json"
 	[ "$stderr" = "listen-parse: <stdin>: JSON
 listen-parse: <stdin>: start time: 'listened_at'
-listen-parse: <stdin>: duration: 'track_metadata.additional_info.duration_...' (ms)
+listen-parse: <stdin>: duration: 'track_metadata.additional_info.duration_ms' (ms)
 listen-parse: <stdin>: user: 'user_name'
 listen-parse: <stdin>: track id: none
 listen-parse: <stdin>: artist: 'track_metadata.artist_name'
