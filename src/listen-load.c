@@ -898,7 +898,8 @@ load(const char *path, const char *source, const char *sha256,
 		if (found) {
 			warnmsg("%s: already ingested in batch %" PRId64
 			        " (%s); nothing done",
-			    path, done_batch, done_source);
+			    path, done_batch,
+			    quote_value(done_source, strlen(done_source)));
 			ok = 1;
 			goto out;
 		}

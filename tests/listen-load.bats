@@ -468,6 +468,12 @@ listen-load: w.db: read 0, inserted 0, duplicates 0, conflicts 0" ]
 	[[ "$output" == *"UNIQUE constraint failed: ingestions.sha256"* ]]
 }
 
+@test "listen-load: 'already ingested' stays one line when the first file's name has a newline" {
+	listen-load --sha256 "$SUM" --source $'a\nb.tsv' w.db < "$L/fresh.listens.tsv"
+	run --separate-stderr -0 listen-load --sha256 "$SUM" --source b.tsv w.db -- true
+	[ "$stderr" = 'listen-load: w.db: already ingested in batch 1 (a\nb.tsv); nothing done' ]
+}
+
 @test "listen-load: a bad --sha256 is a usage error" {
 	run --separate-stderr -2 listen-load --sha256 "${SUM}0" w.db
 	[ "$stderr" = "listen-load: --sha256: not 64 hex digits: '${SUM}0'
