@@ -1864,8 +1864,16 @@ columns_option(struct opts *o, const char *arg)
 static int64_t
 time_option(const char *opt, const char *arg)
 {
+	char day[32];
 	int64_t ms;
-	const char *err = ts_parse_iso(arg, strlen(arg), &ms);
+	const char *err, *iso = arg;
+
+	/* A date alone (ISO 8601 too) is the midnight that starts it, UTC. */
+	if (strlen(arg) == 10 && strspn(arg, "0123456789-") == 10) {
+		snprintf(day, sizeof day, "%sT00:00:00Z", arg);
+		iso = day;
+	}
+	err = ts_parse_iso(iso, strlen(iso), &ms);
 
 	if (err != NULL)
 		usage_error(

@@ -525,6 +525,14 @@ listen-parse: rejected 1 of 19 records (5.3%), more than --max-reject-pct 5" ]
 	diff -u want.tsv out.tsv
 }
 
+@test "listen-parse: --min-time and --max-time take a date alone as its midnight, UTC" {
+	printf 'played_at,ms_played\n2024-01-01T23:59:59.999Z,1\n2024-01-02T00:00:00Z,2\n2024-01-03T00:00:00Z,3\n2024-01-03T00:00:00.001Z,4\n' > in.csv
+	run --separate-stderr -0 listen-parse --min-time 2024-01-02 --max-time 2024-01-03 --max-reject-pct 100 in.csv
+	[ "$output" = "$HEADER
+2024-01-02T00:00:00.000Z			2
+2024-01-03T00:00:00.000Z			3" ]
+}
+
 @test "listen-parse: a bad --min-time is a usage error" {
 	run --separate-stderr -2 listen-parse --min-time yesterday "$P/happy.csv"
 	[ "${stderr_lines[0]}" = "listen-parse: --min-time: not an ISO 8601 time: 'yesterday'" ]
