@@ -38,12 +38,15 @@ CRASH_TRIALS ?= 50
 DATA_URL ?=
 DATA_SHA256 ?=
 
-# Debian packages the targets need; install-dependencies adds the missing.
-DEPS := gcc make libc6-dev libcsv-dev libyajl-dev libsqlite3-dev sqlite3 bats \
-	bats-assert bats-support mandoc shellcheck python3 time ca-certificates curl \
-	tzdata clang libclang-rt-14-dev
+# Debian packages: RUN_DEPS are what building and running the tools need
+# (make run installs only those), DEPS adds what tests, lint, fuzzing and
+# the benchmark need; install-dependencies adds whatever is missing.
+RUN_DEPS := gcc make libc6-dev libcsv-dev libyajl-dev libsqlite3-dev sqlite3 \
+	tzdata ca-certificates curl python3
+DEPS := $(RUN_DEPS) bats bats-assert bats-support mandoc shellcheck \
+	time clang libclang-rt-dev
 
-.PHONY: help install-dependencies build fetch-data run run-query test bench lint \
+.PHONY: help install-dependencies install-run-dependencies install-packages build fetch-data run run-query test bench lint \
 	tidy install clean ingest-dir crash-test fuzz fuzz-short
 
 # $(call shq,VALUE): VALUE as one shell word, whatever quotes or spaces it
@@ -61,7 +64,7 @@ help:
 	@echo '  run-query query=SQL   run SQL on DB with the sqlite3 shell'
 	@echo '  ingest-dir DIR=dir    ingest every new file of the landing DIR into DB'
 	@echo '  fetch-data            download DATA_URL into data/, or check the sample'
-	@echo '  install-dependencies  apt-get install what is missing'
+	@echo '  install-dependencies  apt-get install what is missing (all targets)'
 	@echo '  bench                 time ingest and report against sqlite3 and Python baselines'
 	@echo '  crash-test            kill -9 CRASH_TRIALS loads at random moments, check each'
 	@echo '  fuzz                  fuzz listen-parse for FUZZ_SECONDS (FUZZ_KIND csv|tsv|json|all)'
@@ -76,7 +79,13 @@ help:
 	@echo '  PARSE_FLAGS: more listen-parse options for run, e.g. "--set-user me"'
 
 install-dependencies:
-	@missing=$$(for p in $(DEPS); do \
+	@$(MAKE) --no-print-directory install-packages PACKAGES='$(DEPS)'
+
+install-run-dependencies:
+	@$(MAKE) --no-print-directory install-packages PACKAGES='$(RUN_DEPS)'
+
+install-packages:
+	@missing=$$(for p in $(PACKAGES); do \
 		dpkg-query -W -f='$${Status}\n' "$$p" 2>/dev/null | \
 		grep -q '^install ok installed' || echo "$$p"; done); \
 	if [ -n "$$missing" ]; then \
@@ -133,7 +142,7 @@ fetch-data:
 
 # The rejects file holds the last run's rejects: a run of the same input
 # again would otherwise append the same ones again.
-run: install-dependencies build fetch-data
+run: install-run-dependencies build fetch-data
 	@db=$(call shpath,$(DB)); rej=$(call shpath,$(REJECTS)); \
 	[ -n "$$rej" ] || rej="$${db%.db}.rejects.tsv"; \
 	rm -f -- "$$rej" && \
@@ -141,13 +150,13 @@ run: install-dependencies build fetch-data
 	bin/listen-load "$$db" -- bin/listen-parse $(PARSE_FLAGS) --rejects "$$rej" -- $(call shpath,$(INPUT))
 	bin/listen-load --weekly $(call shpath,$(DB)) | bin/listen-peaks
 
-run-query: install-dependencies
+run-query: install-run-dependencies
 	@[ -n $(call shq,$(query)) ] || { echo 'usage: make run-query query="select ..."' >&2; exit 2; }
 	@[ -f $(call shpath,$(DB)) ] || { echo "run-query: "$(call shpath,$(DB))": no such warehouse (make run first)" >&2; exit 1; }
 	sqlite3 -header -separator "$$(printf '\t')" $(call shpath,$(DB)) $(call shq,$(query))
 
 # For cron: see README.md, "A landing directory".
-ingest-dir: install-dependencies build
+ingest-dir: install-run-dependencies build
 	@[ -n $(call shpath,$(DIR)) ] || { echo 'usage: make ingest-dir DIR=landing [DB=warehouse.db]' >&2; exit 2; }
 	bin/listen-ingest $(call shpath,$(DB)) $(call shpath,$(DIR))
 

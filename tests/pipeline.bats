@@ -110,13 +110,14 @@ stored_listens() {
 }
 
 @test "pipeline: the rejects file of make run holds the rejects of the last run, not of every run" {
-	mk() { make -s -C "$TOP" run DB="$BATS_TEST_TMPDIR/w.db" PARSE_FLAGS="${WINDOW[*]}"; }
-	mk > /dev/null 2>&1
-	cp w.rejects.tsv first.tsv
-	# The sample has 8 rejects: a header and 8 lines.
-	[ "$(wc -l < first.tsv)" = 9 ]
-	mk > /dev/null 2>&1
-	diff -u first.tsv w.rejects.tsv
+	local i
+	for i in 1 2; do
+		make -s -C "$TOP" run DB="$BATS_TEST_TMPDIR/w.db" PARSE_FLAGS="${WINDOW[*]}" > /dev/null 2>&1
+		# The sample has 8 rejects: a header and 8 lines.
+		[ "$(wc -l < w.rejects.tsv)" = 9 ]
+		cp w.rejects.tsv "run$i.tsv"
+	done
+	diff -u run1.tsv run2.tsv
 }
 
 @test "pipeline: make run-query runs SQL on the warehouse" {
