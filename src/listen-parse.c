@@ -38,6 +38,7 @@
 #define NONE             SIZE_MAX
 #define BAD              (SIZE_MAX - 1) /* a column option that failed */
 #define MAX_SHOWN        20             /* reject messages shown on stderr */
+#define MAX_RECORD       (1 << 20)      /* bytes of one CSV record */
 #define MAX_PLAYED       86400000LL /* 24 h: a longer play is not believed */
 #define MS_PER_DAY       86400000LL
 #define DEFAULT_MIN_TIME 946684800000LL /* 2000-01-01T00:00:00Z */
@@ -1580,6 +1581,16 @@ parse_data(struct src *s)
 		}
 		if (s->open)
 			buf_add(&r->raw, &r->rawlen, &r->rawcap, p, n);
+		/*
+		 * No listen is this long: a quote left open would otherwise
+		 * take the rest of the file into memory as one field.
+		 */
+		if (r->rawlen > MAX_RECORD) {
+			warnmsg("%s:%ld: a record longer than 1 MiB: is a quote "
+			        "left open?",
+			    s->name, s->recline);
+			return -1;
+		}
 		if (feed_data(s, p, n) != 0)
 			return -1;
 	} while ((rc = next_line(s)) > 0);

@@ -76,6 +76,15 @@ listen-parse: read 3, written 2, rejected 1, skipped 0 non-music" ]
 listen-parse: read 1, written 1, rejected 0, skipped 0 non-music" ]
 }
 
+@test "listen-parse: a quote left open that runs past 1 MiB of lines fails the file at its record, in bounded memory" {
+	{
+		printf 'played_at,ms_played,track_id\n2025-01-06T10:00:00Z,1000,t1\n2025-01-07T10:00:00Z,2000,"open\n'
+		for i in $(seq 40000); do printf '2025-01-08T10:00:00Z,3000,t%d\n' "$i"; done
+	} > in.csv
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" in.csv
+	[ "${stderr_lines[0]}" = "listen-parse: in.csv:3: a record longer than 1 MiB: is a quote left open?" ]
+}
+
 @test "listen-parse: malformed quotes in the header fail the file before any output" {
 	printf 'played_at,"ms" played,track_id\n2025-01-06T10:00:00Z,1000,t1\n' > in.csv
 	run --separate-stderr -1 listen-parse "${WINDOW[@]}" in.csv
