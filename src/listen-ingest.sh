@@ -5,9 +5,11 @@
 # In:  DIR, where finished export files are renamed into place.
 # Out: each file loaded by `listen-load --sha256 HEX -- DB -- listen-parse
 #      FILE` (one transaction: its listens and its SHA-256 commit together,
-#      or nothing does), then moved to DIR/done/ or, when anything failed,
-#      to DIR/failed/; its rejects in DIR/rejects/NAME.tsv.  One line per
-#      file on stderr; exit 1 when a file failed.
+#      or nothing does), then moved to DIR/done/, or to DIR/failed/ when the
+#      file is at fault (unreadable, or refused by the parser); its rejects
+#      in DIR/rejects/NAME.tsv.  Any other failure is the warehouse's: the
+#      file stays in DIR for the next run and the run stops there.  One line
+#      per file on stderr; exit 1 when a file failed or the run stopped.
 #
 # Only listen-load opens the warehouse: whether a file is already stored
 # is decided inside its transaction, from the file's SHA-256.
@@ -101,14 +103,25 @@ if ! flock -n 9; then
 fi
 
 # The input: regular files at the top of DIR, not symbolic links, not
-# dotfiles (the glob skips them) and not names ending in .part or .tmp,
-# which are files still being written.
+# dotfiles (the glob skips them), not names ending in .part or .tmp,
+# which are files still being written, and not the warehouse and its
+# SQLite side files, should DB be kept in DIR.  Those are compared by
+# identity, as DB may be spelt DIR/./w.db, be absolute or be a link; and
+# by name in DB's directory too, for side files a crash left without DB.
+db_in_dir=0
+[[ $dir -ef $(dirname -- "$db") ]] && db_in_dir=1
 files=()
 shopt -s nullglob
 for f in "$dir"/*; do
 	case ${f##*/} in
 	*.part | *.tmp) continue ;;
 	esac
+	base=$f
+	case $f in
+	*-wal | *-shm | *-journal) base=${f%-*} ;;
+	esac
+	[[ $base -ef $db ]] && continue
+	((db_in_dir)) && [[ ${base##*/} == "${db##*/}" ]] && continue
 	[[ -f $f && ! -L $f ]] && files+=("$f")
 done
 ((${#files[@]} > 0)) || exit 0
@@ -127,8 +140,16 @@ move() {
 		{ say "${1##*/}: cannot move it to $2/" && return 1; }
 }
 
-nloaded=0 nalready=0 nfailed=0
-for f in "${files[@]}"; do
+# A file is at fault only when its parser failed on it: listen-load then
+# ends with one of these lines.  Any other failure of listen-load is the
+# warehouse's or the disk's (missing, locked past the busy timeout, full,
+# read-only, of a newer schema): every later file would meet it too, each
+# after waiting the busy timeout, so the run stops and leaves the files.
+parse_failed='^listen-load: listen-parse: (exited with status [0-9]+|killed by signal [0-9]+); nothing stored$'
+
+nloaded=0 nalready=0 nfailed=0 nleft=0
+for ((i = 0; i < ${#files[@]}; i++)); do
+	f=${files[i]}
 	name=${f##*/}
 	# sha256sum writes "\HASH  NAME" for a name with a backslash or a
 	# newline; only the hash is taken.
@@ -143,12 +164,29 @@ for f in "${files[@]}"; do
 	# listen-parse starts a rejects file with its header line; one that
 	# this run started and that holds no reject is not kept.
 	rej=$dir/rejects/$name.tsv
-	new_rej=0
-	[[ -e $rej ]] || new_rej=1
+	new_rej=0 rej_size=0
+	if [[ -f $rej ]]; then
+		rej_size=$(stat -c %s -- "$rej")
+	elif [[ ! -e $rej ]]; then
+		new_rej=1
+	fi
 	listen-load --busy-timeout "$busy" --sha256 "$sum" --source "$name" \
 		-- "$db" -- listen-parse --max-reject-pct "$pct" \
 		--rejects "$rej" -- "$f" 2> "$err"
 	rc=$?
+	if ((rc != 0)) && ! [[ $(tail -n 1 -- "$err") =~ $parse_failed ]]; then
+		# Nothing was stored, so the rejects file goes back to what it
+		# was: the next run's parse must not append the same rejects.
+		if ((new_rej)); then
+			rm -f -- "$rej"
+		elif [[ -f $rej ]]; then
+			truncate -s "$rej_size" -- "$rej"
+		fi
+		cat -- "$err" >&2
+		say "$name: left for the next run (warehouse error: listen-load exited with status $rc)"
+		nleft=$((${#files[@]} - i))
+		break
+	fi
 	if ((new_rej)) && [[ -f $rej && $(wc -l < "$rej") -le 1 ]]; then
 		rm -f -- "$rej"
 	fi
@@ -167,5 +205,7 @@ for f in "${files[@]}"; do
 		move "$f" "done" || nfailed=$((nfailed + 1))
 	fi
 done
-say "$dir: loaded $nloaded, already ingested $nalready, failed $nfailed"
-((nfailed == 0))
+summary="$dir: loaded $nloaded, already ingested $nalready, failed $nfailed"
+((nleft == 0)) || summary+="; stopped on a warehouse error, $nleft left for the next run"
+say "$summary"
+((nfailed == 0 && nleft == 0))

@@ -16,6 +16,12 @@ teardown() {
 	if [ -n "${NOBODY_DIR:-}" ]; then
 		rm -rf -- "$NOBODY_DIR"
 	fi
+	# Ends a background load or reader a failed test left waiting.
+	touch "$BATS_TEST_TMPDIR/release"
+	# An immutable file would outlive the test directory.
+	if [ -e "$BATS_TEST_TMPDIR/w.db" ] && [ "$(id -u)" = 0 ]; then
+		chattr -i "$BATS_TEST_TMPDIR/w.db" 2> /dev/null || true
+	fi
 }
 
 # csv NAME ROW...: an export with the four listens columns.
@@ -31,6 +37,26 @@ csv() {
 # The stored listens, and the batches with their names and hashes.
 listens() {
 	query w.db 'select played_at, user_id, track_id, ms_played from listens order by 1, 2, 3'
+}
+
+# wait_for FILE: waits up to 30 s for FILE to appear.
+wait_for() {
+	local i
+	for ((i = 0; i < 600; i++)); do
+		[ -e "$1" ] && return 0
+		sleep 0.05
+	done
+	echo "# $1 did not appear" >&3
+	return 1
+}
+
+# The lines listen-ingest writes for a file left by a warehouse error, and
+# for a run that stopped on one.
+left() {
+	echo "listen-ingest: $1: left for the next run (warehouse error: listen-load exited with status 1)"
+}
+stopped() {
+	echo "; stopped on a warehouse error, $1 left for the next run"
 }
 
 @test "listen-ingest: every new file is loaded and moved to done/" {
@@ -173,6 +199,231 @@ listen-ingest: over.csv: failed (listen-load exited with status 1)
 listen-ingest: land: loaded 2, already ingested 0, failed 1" ]
 	run -0 query w.db 'select count(*) from ingestions'
 	[ "$output" = 2 ]
+}
+
+@test "listen-ingest: a warehouse in a missing directory leaves the files in place, and a next run loads them" {
+	cp a.csv b.csv land/
+	run --separate-stderr -1 listen-ingest no/such/w.db land
+	# One line for the problem, not one per file: the run stops there.
+	[ "$stderr" = "listen-load: no/such/w.db: unable to open database file: No such file or directory
+$(left a.csv)
+listen-ingest: land: loaded 0, already ingested 0, failed 0$(stopped 2)" ]
+	[ -f land/a.csv ] && [ -f land/b.csv ]
+	[ -z "$(find land/done land/failed land/rejects -mindepth 1)" ]
+	[ ! -e no ]
+	mkdir -p no/such
+	run --separate-stderr -0 listen-ingest no/such/w.db land
+	[ "$(grep '^listen-ingest: ' <<< "$stderr")" = "listen-ingest: a.csv: loaded
+listen-ingest: b.csv: loaded
+listen-ingest: land: loaded 2, already ingested 0, failed 0" ]
+	[ "$(cd land/done && echo *)" = "a.csv b.csv" ]
+}
+
+@test "listen-ingest: a warehouse locked by another load past --busy-timeout leaves the file for the next run" {
+	# The other load holds its write transaction until "release" appears.
+	# shellcheck disable=SC2016 # $1 is the inner bash's
+	listen-load w.db -- bash -c 'touch held
+		for ((i = 0; i < 600; i++)); do [ -e release ] && break; sleep 0.05; done
+		exec listen-parse "$1"' bash b.csv > holder.out 2>&1 3>&- &
+	local holder=$!
+	wait_for held
+	cp a.csv land/
+	run --separate-stderr -1 listen-ingest --busy-timeout 1 w.db land
+	touch release
+	wait "$holder"
+	[ "$stderr" = "listen-load: w.db: database is locked
+$(left a.csv)
+listen-ingest: land: loaded 0, already ingested 0, failed 0$(stopped 1)" ]
+	[ -f land/a.csv ]
+	[ -z "$(find land/done land/failed -mindepth 1)" ]
+	run --separate-stderr -0 listen-ingest w.db land
+	[[ "$stderr" == *"listen-ingest: a.csv: loaded
+listen-ingest: land: loaded 1, already ingested 0, failed 0" ]]
+	[ -f land/done/a.csv ]
+	# The other load's batch, then this one's.
+	run -0 query w.db "select count(*), sum(source = 'a.csv') from ingestions"
+	[ "$output" = "2	1" ]
+}
+
+@test "listen-ingest: a warehouse file that is not a database leaves the file in place" {
+	cp b.csv w.db
+	cp a.csv land/
+	run --separate-stderr -1 listen-ingest w.db land
+	[ "$stderr" = "listen-load: w.db: file is not a database
+$(left a.csv)
+listen-ingest: land: loaded 0, already ingested 0, failed 0$(stopped 1)" ]
+	[ -f land/a.csv ]
+	cmp b.csv w.db
+	rm w.db
+	run --separate-stderr -0 listen-ingest w.db land
+	[[ "$stderr" == *"listen-ingest: a.csv: loaded"* ]]
+}
+
+@test "listen-ingest: a read-only warehouse leaves the file in place" {
+	listen-load w.db -- listen-parse b.csv 2> /dev/null
+	chmod 444 w.db
+	# Root writes any file whatever its mode: make it immutable too.
+	if [ "$(id -u)" = 0 ]; then
+		chattr +i w.db
+	fi
+	cp a.csv land/
+	run --separate-stderr -1 listen-ingest w.db land
+	[ "$stderr" = "listen-load: w.db: attempt to write a readonly database
+$(left a.csv)
+listen-ingest: land: loaded 0, already ingested 0, failed 0$(stopped 1)" ]
+	[ -f land/a.csv ]
+	if [ "$(id -u)" = 0 ]; then
+		chattr -i w.db
+	fi
+	chmod 644 w.db
+	run --separate-stderr -0 listen-ingest w.db land
+	[[ "$stderr" == *"listen-ingest: a.csv: loaded"* ]]
+}
+
+@test "listen-ingest: a warehouse of a newer schema version leaves the file in place" {
+	listen-load w.db -- listen-parse b.csv 2> /dev/null
+	sqlite3 w.db 'pragma user_version = 3'
+	cp a.csv land/
+	run --separate-stderr -1 listen-ingest w.db land
+	[ "$stderr" = "listen-load: w.db: schema version 3 is newer than this program's version 2
+$(left a.csv)
+listen-ingest: land: loaded 0, already ingested 0, failed 0$(stopped 1)" ]
+	[ -f land/a.csv ]
+}
+
+@test "listen-ingest: a warehouse error stops the run: what was done stays done, the rest is left" {
+	mkdir fake
+	cp "$TOP/bin/listen-ingest" fake/
+	# A listen-load that finds the warehouse locked for b.csv only.
+	cat > fake/listen-load <<- EOF
+		#!/bin/sh
+		echo "\$*" >> '$PWD/calls'
+		case " \$* " in
+		*" --source b.csv "*)
+			echo 'listen-load: w.db: database is locked' >&2
+			exit 1
+			;;
+		esac
+		exec '$TOP/bin/listen-load' "\$@"
+	EOF
+	chmod +x fake/listen-load
+	csv c.csv '2024-03-01T10:00:00Z,u4,t4,100'
+	cp over.csv land/a-over.csv
+	cp a.csv b.csv c.csv land/
+	run --separate-stderr -1 fake/listen-ingest w.db land
+	[ "$(grep '^listen-ingest: ' <<< "$stderr")" = "listen-ingest: a-over.csv: failed (listen-load exited with status 1)
+listen-ingest: a.csv: loaded
+$(left b.csv)
+listen-ingest: land: loaded 1, already ingested 0, failed 1$(stopped 2)" ]
+	# c.csv was not tried.
+	[ "$(grep -c -e '--source' calls)" = 3 ]
+	run ! grep -q c.csv calls
+	[ "$(cd land && echo *)" = "b.csv c.csv done failed rejects" ]
+	[ -f land/failed/a-over.csv ] && [ -f land/done/a.csv ]
+	run --separate-stderr -0 listen-ingest w.db land
+	[ "$(grep '^listen-ingest: ' <<< "$stderr")" = "listen-ingest: b.csv: loaded
+listen-ingest: c.csv: loaded
+listen-ingest: land: loaded 2, already ingested 0, failed 0" ]
+}
+
+@test "listen-ingest: a file left for the next run leaves its rejects file as it was" {
+	mkdir fake
+	cp "$TOP/bin/listen-ingest" fake/
+	# A listen-load whose parser writes rejects before the disk fails.
+	cat > fake/listen-load <<- 'EOF'
+		#!/bin/sh
+		while [ $# -gt 0 ]; do
+			if [ "$1" = --rejects ]; then
+				[ -e "$2" ] || printf 'source\tline\treason\trecord\n' > "$2"
+				printf 'x\t3\tbad\tr\n' >> "$2"
+			fi
+			shift
+		done
+		echo 'listen-load: w.db: disk I/O error' >&2
+		exit 1
+	EOF
+	chmod +x fake/listen-load
+	cp a.csv land/
+	run -1 fake/listen-ingest w.db land
+	[ -f land/a.csv ]
+	[ ! -e land/rejects/a.csv.tsv ]
+	printf 'earlier rejects\n' > land/rejects/a.csv.tsv
+	run -1 fake/listen-ingest w.db land
+	[ "$(cat land/rejects/a.csv.tsv)" = "earlier rejects" ]
+}
+
+@test "listen-ingest: a file whose parser is killed by a signal goes to failed/" {
+	mkdir fake
+	cp "$TOP/bin/listen-ingest" fake/
+	# listen-load runs the listen-parse beside listen-ingest.
+	printf '#!/bin/sh\nkill -SEGV $$\n' > fake/listen-parse
+	chmod +x fake/listen-parse
+	cp a.csv land/
+	run --separate-stderr -1 fake/listen-ingest w.db land
+	[[ "$stderr" == *"listen-load: listen-parse: killed by signal 11; nothing stored
+listen-ingest: a.csv: failed (listen-load exited with status 1)
+listen-ingest: land: loaded 0, already ingested 0, failed 1" ]]
+	[ -f land/failed/a.csv ]
+}
+
+@test "listen-ingest: a warehouse in the landing directory is not input, however it is named" {
+	cp a.csv land/
+	run --separate-stderr -0 listen-ingest land/w.db land
+	[[ "$stderr" == *"listen-ingest: a.csv: loaded"* ]]
+	# SQLite's side files, as a crash leaves them (empty: no load opens
+	# them, as there is nothing new).
+	: > land/w.db-wal
+	: > land/w.db-shm
+	: > land/w.db-journal
+	ln -s land/w.db link.db
+	local db
+	for db in land/w.db land/./w.db "$PWD/land/w.db" land/../land/w.db link.db; do
+		run --separate-stderr -0 listen-ingest "$db" land
+		[ -z "$stderr" ]
+		run --separate-stderr -0 listen-ingest "$db" "$PWD/land/"
+		[ -z "$stderr" ]
+	done
+	[ "$(cd land && echo *)" = "done failed rejects w.db w.db-journal w.db-shm w.db-wal" ]
+	[ -z "$(ls land/failed)" ]
+	rm land/w.db-wal land/w.db-shm land/w.db-journal
+	# Side files a crash left without their warehouse: known by name.
+	mkdir l2
+	: > l2/gone.db-journal
+	run --separate-stderr -0 listen-ingest l2/gone.db l2
+	[ -z "$stderr" ]
+	[ "$(cd l2 && echo *)" = "gone.db-journal" ]
+	run -0 query land/w.db 'select count(*) from listens'
+	[ "$output" = 3 ]
+}
+
+@test "listen-ingest: a warehouse in the landing directory, open elsewhere, stays while new files load" {
+	cp a.csv land/
+	listen-ingest land/w.db land 2> /dev/null
+	# A reader keeps the warehouse open, and so its -wal and -shm files.
+	cat > wait.sh <<- 'EOF'
+		touch reading
+		i=0
+		while [ ! -e release ] && [ "$i" -lt 600 ]; do
+			sleep 0.05
+			i=$((i + 1))
+		done
+	EOF
+	sqlite3 land/w.db 'select count(*) from listens;' '.shell sh wait.sh' > reader.out 2>&1 3>&- &
+	local reader=$!
+	wait_for reading
+	[ -f land/w.db-wal ] && [ -f land/w.db-shm ]
+	cp b.csv land/
+	run --separate-stderr -0 listen-ingest land/w.db land
+	touch release
+	wait "$reader"
+	[ "$(grep '^listen-ingest: ' <<< "$stderr")" = "listen-ingest: b.csv: loaded
+listen-ingest: land: loaded 1, already ingested 0, failed 0" ]
+	[ -z "$(ls land/failed)" ]
+	[ "$(cd land/done && echo *)" = "a.csv b.csv" ]
+	run -0 query land/w.db 'select count(*) from listens'
+	[ "$output" = 4 ]
+	run -0 query land/w.db 'pragma integrity_check'
+	[ "$output" = ok ]
 }
 
 @test "listen-ingest: a failed file is not tried again until it is moved back" {
