@@ -172,6 +172,7 @@ struct src {
 	long lineno;   /* physical lines read so far */
 	long recline;  /* the line where the current record started */
 	int open;      /* a record has begun and not yet ended */
+	int cr_lines;  /* lines end in a bare CR (old Mac OS Excel) */
 	int in_header; /* the record being read is the header */
 	int have_header;
 	int csv_ready; /* csv_init was called */
@@ -842,7 +843,11 @@ feed(struct src *s, const char *p, size_t n)
 {
 	if (csv_parse(&s->csv, p, n, csv_field_cb, csv_record_cb, s) == n)
 		return 0;
-	if (csv_error(&s->csv) == CSV_EPARSE)
+	if (csv_error(&s->csv) == CSV_EPARSE && s->run->o->columns != NULL)
+		warnmsg("%s:%ld: malformed quotes in the first line: a quote "
+		        "inside an unquoted field, or text after a closing quote",
+		    s->name, s->lineno);
+	else if (csv_error(&s->csv) == CSV_EPARSE)
 		warnmsg("%s:%ld: malformed quotes in the header: a quote inside "
 		        "an unquoted name, or text after a closing quote",
 		    s->name, s->lineno);
@@ -878,12 +883,53 @@ feed_data(struct src *s, const char *p, size_t n)
 	return 0;
 }
 
+/*
+ * The first line, a byte at a time, to learn how the file ends its lines:
+ * LF or CRLF, or a bare CR as Excel for the old Mac OS writes, which is
+ * then the byte every later line is read up to.  Otherwise a CR-only file
+ * is one line: no line numbers, and nothing to resume at after a reject.
+ */
+static ssize_t
+first_line(struct src *s)
+{
+	size_t n = 0;
+	int c;
+
+	while ((c = getc_unlocked(s->fp)) != EOF) {
+		if (n + 3 > s->cap) {
+			s->cap = s->cap * 2 + 256;
+			s->line = xrealloc(s->line, s->cap);
+		}
+		s->line[n++] = (char)c;
+		if (c == '\n')
+			break;
+		if (c == '\r') {
+			if ((c = getc_unlocked(s->fp)) == '\n')
+				s->line[n++] = '\n';
+			else {
+				s->cr_lines = 1;
+				if (c != EOF)
+					ungetc(c, s->fp);
+			}
+			break;
+		}
+	}
+	if (n == 0)
+		return -1;
+	s->line[n] = '\0';
+	return (ssize_t)n;
+}
+
 /* 1 a line, 0 the end, -1 a read error (reported). */
 static int
 next_line(struct src *s)
 {
 	errno = 0;
-	s->linelen = getline(&s->line, &s->cap, s->fp);
+	if (s->lineno == 0)
+		s->linelen = first_line(s);
+	else
+		s->linelen = getdelim(
+		    &s->line, &s->cap, s->cr_lines ? '\r' : '\n', s->fp);
 	s->off = 0;
 	if (s->linelen < 0) {
 		s->linelen = 0;
@@ -1121,10 +1167,12 @@ read_header(struct src *s)
 			if (rc == 0) {
 				if (csv_fini(&s->csv, csv_field_cb,
 				        csv_record_cb, s) != 0) {
-					warnmsg("%s:1: a quoted name in the "
-					        "header is still open at the end "
-					        "of the file",
-					    s->name);
+					warnmsg("%s:%ld: a quoted %s is still "
+					        "open at the end of the file",
+					    s->name, s->recline,
+					    s->run->o->columns != NULL
+					        ? "field in the first line"
+					        : "name in the header");
 					return -1;
 				}
 				break;
@@ -1136,6 +1184,13 @@ read_header(struct src *s)
 		if (p + n < end)
 			n++;
 		buf_add(&r->raw, &r->rawlen, &r->rawcap, p, n);
+		if (r->rawlen > MAX_RECORD) {
+			warnmsg("%s:%ld: a %s longer than 1 MiB: is a quote left "
+			        "open?",
+			    s->name, s->recline,
+			    s->run->o->columns != NULL ? "first line" : "header");
+			return -1;
+		}
 		if (feed(s, p, n) != 0)
 			return -1;
 		s->off += n;

@@ -76,6 +76,27 @@ listen-parse: read 3, written 2, rejected 1, skipped 0 non-music" ]
 listen-parse: read 1, written 1, rejected 0, skipped 0 non-music" ]
 }
 
+@test "listen-parse: a CSV with bare CR line ends (old Mac Excel) is read line by line, with its line numbers" {
+	printf 'played_at,ms_played,track_id\r2025-01-06T10:00:00Z,1000,t1\r2025-13-07T10:00:00Z,2000,t2\r2025-01-08T10:00:00Z,3000,t3\r' > in.csv
+	run --separate-stderr -0 listen-parse "${WINDOW[@]}" --max-reject-pct 50 --rejects rej.tsv in.csv
+	[ "$output" = "$HEADER
+2025-01-06T10:00:00.000Z		t1	1000
+2025-01-08T10:00:00.000Z		t3	3000" ]
+	[ "${stderr_lines[0]}" = "listen-parse: in.csv:3: played_at is not a calendar date: '2025-13-07T10:00:00Z'" ]
+	[ "$(tail -n 1 rej.tsv)" = "in.csv	3	played_at is not a calendar date: '2025-13-07T10:00:00Z'	2025-13-07T10:00:00Z,2000,t2" ]
+}
+
+@test "listen-parse: a stray quote in a CSV with bare CR line ends rejects its line only, and the rest is read" {
+	printf 'played_at,ms_played,track_id\r2025-01-06T10:00:00Z,1000,12" Mix\r2025-01-07T10:00:00Z,2000,t2\r2025-01-08T10:00:00Z,3000,"t3"\r' > in.csv
+	run --separate-stderr -0 listen-parse "${WINDOW[@]}" --max-reject-pct 50 --rejects rej.tsv in.csv
+	[ "$output" = "$HEADER
+2025-01-07T10:00:00.000Z		t2	2000
+2025-01-08T10:00:00.000Z		t3	3000" ]
+	[ "$stderr" = "listen-parse: in.csv:2: malformed quotes: a quote inside an unquoted field, or text after a closing quote
+listen-parse: read 3, written 2, rejected 1, skipped 0 non-music" ]
+	[ "$(tail -n 1 rej.tsv)" = 'in.csv	2	malformed quotes: a quote inside an unquoted field, or text after a closing quote	2025-01-06T10:00:00Z,1000,12" Mix' ]
+}
+
 @test "listen-parse: a quote left open that runs past 1 MiB of lines fails the file at its record, in bounded memory" {
 	{
 		printf 'played_at,ms_played,track_id\n2025-01-06T10:00:00Z,1000,t1\n2025-01-07T10:00:00Z,2000,"open\n'
@@ -97,6 +118,22 @@ listen-parse: read 1, written 1, rejected 0, skipped 0 non-music" ]
 	run --separate-stderr -1 listen-parse "${WINDOW[@]}" in.csv
 	[ "$output" = "" ]
 	[ "$stderr" = "listen-parse: in.csv:1: a quoted name in the header is still open at the end of the file" ]
+}
+
+@test "listen-parse: a quote left open in the header that runs past 1 MiB fails the file before any output" {
+	{
+		printf '"played_at,ms_played\n'
+		for i in $(seq 50000); do printf '2025-01-08T10:00:00Z,%d\n' "$i"; done
+	} > in.csv
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" in.csv
+	[ "$output" = "" ]
+	[ "$stderr" = "listen-parse: in.csv:1: a header longer than 1 MiB: is a quote left open?" ]
+}
+
+@test "listen-parse: with --columns, malformed quotes on the first line are named as the first line's, not a header's" {
+	printf '2025-01-06T10:00:00Z,12" Mix,1000\n2025-01-07T10:00:00Z,t2,2000\n' > in.csv
+	run --separate-stderr -1 listen-parse "${WINDOW[@]}" --columns played_at,track_id,ms_played in.csv
+	[ "$stderr" = "listen-parse: in.csv:1: malformed quotes in the first line: a quote inside an unquoted field, or text after a closing quote" ]
 }
 
 @test "listen-parse: spaces and TABs around fields are kept, not trimmed" {
