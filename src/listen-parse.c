@@ -844,12 +844,14 @@ feed(struct src *s, const char *p, size_t n)
 	if (csv_parse(&s->csv, p, n, csv_field_cb, csv_record_cb, s) == n)
 		return 0;
 	if (csv_error(&s->csv) == CSV_EPARSE && s->run->o->columns != NULL)
-		warnmsg("%s:%ld: malformed quotes in the first line: a quote "
-		        "inside an unquoted field, or text after a closing quote",
+		warnmsg(
+		    "%s:%ld: malformed quotes in the first line: a quote "
+		    "inside an unquoted field, or text after a closing quote",
 		    s->name, s->lineno);
 	else if (csv_error(&s->csv) == CSV_EPARSE)
-		warnmsg("%s:%ld: malformed quotes in the header: a quote inside "
-		        "an unquoted name, or text after a closing quote",
+		warnmsg(
+		    "%s:%ld: malformed quotes in the header: a quote inside "
+		    "an unquoted name, or text after a closing quote",
 		    s->name, s->lineno);
 	else
 		warnmsg("%s:%ld: %s", s->name, s->lineno,
@@ -1110,9 +1112,10 @@ read_header(struct src *s)
 		if (s->lineno == 1 && s->linelen >= 2 &&
 		    (memcmp(s->line, "\xff\xfe", 2) == 0 ||
 		        memcmp(s->line, "\xfe\xff", 2) == 0)) {
-			warnmsg("%s: UTF-16 or UTF-32 text (it starts with that "
-			        "byte order mark): convert it to UTF-8 first, "
-			        "e.g. with iconv -f UTF-16 -t UTF-8",
+			warnmsg(
+			    "%s: UTF-16 or UTF-32 text (it starts with that "
+			    "byte order mark): convert it to UTF-8 first, "
+			    "e.g. with iconv -f UTF-16 -t UTF-8",
 			    s->name);
 			return -1;
 		}
@@ -1127,8 +1130,9 @@ read_header(struct src *s)
 	 */
 	if (s->run->o->columns == NULL &&
 	    memchr(s->line, '\0', (size_t)s->linelen) != NULL) {
-		warnmsg("%s:%ld: not a text export: a NUL byte where the header "
-		        "should be",
+		warnmsg(
+		    "%s:%ld: not a text export: a NUL byte where the header "
+		    "should be",
 		    s->name, s->lineno);
 		return -1;
 	}
@@ -1185,10 +1189,12 @@ read_header(struct src *s)
 			n++;
 		buf_add(&r->raw, &r->rawlen, &r->rawcap, p, n);
 		if (r->rawlen > MAX_RECORD) {
-			warnmsg("%s:%ld: a %s longer than 1 MiB: is a quote left "
-			        "open?",
+			warnmsg(
+			    "%s:%ld: a %s longer than 1 MiB: is a quote left "
+			    "open?",
 			    s->name, s->recline,
-			    s->run->o->columns != NULL ? "first line" : "header");
+			    s->run->o->columns != NULL ? "first line"
+			                               : "header");
 			return -1;
 		}
 		if (feed(s, p, n) != 0)
@@ -1641,8 +1647,9 @@ parse_data(struct src *s)
 		 * take the rest of the file into memory as one field.
 		 */
 		if (r->rawlen > MAX_RECORD) {
-			warnmsg("%s:%ld: a record longer than 1 MiB: is a quote "
-			        "left open?",
+			warnmsg(
+			    "%s:%ld: a record longer than 1 MiB: is a quote "
+			    "left open?",
 			    s->name, s->recline);
 			return -1;
 		}
