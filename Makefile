@@ -143,11 +143,14 @@ fetch-data:
 # The rejects file holds the last run's rejects: a run of the same input
 # again would otherwise append the same ones again.
 run: install-run-dependencies build fetch-data
-	@db=$(call shpath,$(DB)); rej=$(call shpath,$(REJECTS)); \
+	@db=$(call shpath,$(DB)); in=$(call shpath,$(INPUT)); \
+	rej=$(call shpath,$(REJECTS)); \
 	[ -n "$$rej" ] || rej="$${db%.db}.rejects.tsv"; \
-	rm -f -- "$$rej" && \
+	if [ "$$rej" -ef "$$in" ] || [ "$$rej" -ef "$$db" ]; then \
+		echo "make run: REJECTS '$$rej' is INPUT or DB" >&2; exit 2; fi; \
+	if [ -f "$$rej" ]; then : > "$$rej" || exit 1; fi; \
 	set -x && \
-	bin/listen-load "$$db" -- bin/listen-parse $(PARSE_FLAGS) --rejects "$$rej" -- $(call shpath,$(INPUT))
+	bin/listen-load "$$db" -- bin/listen-parse $(PARSE_FLAGS) --rejects "$$rej" -- "$$in"
 	bin/listen-load --weekly $(call shpath,$(DB)) | bin/listen-peaks
 
 run-query: install-run-dependencies

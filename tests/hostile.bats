@@ -85,6 +85,18 @@ listen-ingest: $D: loaded 2, already ingested 0, failed 0" ]]
 	[ -s "$PWD/$D/my.dir  x/w.rejects.tsv" ]
 }
 
+@test "hostile: make run never deletes or empties what REJECTS names unless it is a plain rejects file" {
+	local db="$PWD/$D/$DB" in="$PWD/$IN"
+	run --separate-stderr -2 make -s -C "$TOP" run INPUT="$in" DB="$db" REJECTS="$in"
+	[[ "$stderr" == *"REJECTS '$in' is INPUT or DB"* ]]
+	[ -s "$in" ]
+	# A device stays a device (make run as root once turned /dev/null
+	# into a file this way); a copy of /dev/null stands in for it.
+	mknod null c 1 3 2> /dev/null || skip "cannot make a device node here"
+	run --separate-stderr -0 make -s -C "$TOP" run INPUT="$in" DB="$db" REJECTS="$PWD/null" PARSE_FLAGS="--max-reject-pct 50"
+	[ -c null ]
+}
+
 @test "hostile: make ingest-dir and make run-query take hostile paths" {
 	cp -- "$IN" "$D/"
 	cp -- values.csv "$D/-v 'a' \"b\" ç.csv"
