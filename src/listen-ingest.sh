@@ -116,6 +116,8 @@ for f in "$dir"/*; do
 	case ${f##*/} in
 	*.part | *.tmp) continue ;;
 	esac
+	[[ $f -ef $db ]] && continue
+	((db_in_dir)) && [[ ${f##*/} == "${db##*/}" ]] && continue
 	base=$f
 	case $f in
 	*-wal | *-shm | *-journal) base=${f%-*} ;;
@@ -153,7 +155,11 @@ for ((i = 0; i < ${#files[@]}; i++)); do
 	name=${f##*/}
 	# sha256sum writes "\HASH  NAME" for a name with a backslash or a
 	# newline; only the hash is taken.
-	if ! sum=$(sha256sum -- "$f"); then
+	if ! sum=$(sha256sum -- "$f" 2> "$err"); then
+		# Taken away since the listing (by hand, or by another tool
+		# that owns the file): nothing to do.
+		[[ -e $f || -L $f ]] || continue
+		cat -- "$err" >&2
 		say "$name: failed (cannot read it)"
 		nfailed=$((nfailed + 1))
 		move "$f" failed
@@ -170,20 +176,35 @@ for ((i = 0; i < ${#files[@]}; i++)); do
 	elif [[ ! -e $rej ]]; then
 		new_rej=1
 	fi
-	listen-load --busy-timeout "$busy" --sha256 "$sum" --source "$name" \
-		-- "$db" -- listen-parse --max-reject-pct "$pct" \
-		--rejects "$rej" -- "$f" 2> "$err"
-	rc=$?
-	if ((rc != 0)) && ! [[ $(tail -n 1 -- "$err") =~ $parse_failed ]]; then
+	# The parser fails a file whose rejects file it cannot write, as it
+	# should; that is the disk's fault, not the file's, so it is checked
+	# here first, and the parser's messages about it are looked for after.
+	why=
+	if ! { : >> "$rej"; } 2> "$err"; then
+		why="cannot write its rejects file"
+	else
+		listen-load --busy-timeout "$busy" --sha256 "$sum" --source "$name" \
+			-- "$db" -- listen-parse --max-reject-pct "$pct" \
+			--rejects "$rej" -- "$f" 2> "$err"
+		rc=$?
+		if ((rc == 0)); then
+			:
+		elif [[ $(< "$err") == *"listen-parse: $rej: "* ]]; then
+			why="cannot write its rejects file"
+		elif ! [[ $(tail -n 1 -- "$err") =~ $parse_failed ]]; then
+			why="warehouse error: listen-load exited with status $rc"
+		fi
+	fi
+	if [[ -n $why ]]; then
 		# Nothing was stored, so the rejects file goes back to what it
 		# was: the next run's parse must not append the same rejects.
 		if ((new_rej)); then
 			rm -f -- "$rej"
-		elif [[ -f $rej ]]; then
+		elif [[ -f $rej && ! -L $rej ]]; then
 			truncate -s "$rej_size" -- "$rej"
 		fi
 		cat -- "$err" >&2
-		say "$name: left for the next run (warehouse error: listen-load exited with status $rc)"
+		say "$name: left for the next run ($why)"
 		nleft=$((${#files[@]} - i))
 		break
 	fi
@@ -206,6 +227,6 @@ for ((i = 0; i < ${#files[@]}; i++)); do
 	fi
 done
 summary="$dir: loaded $nloaded, already ingested $nalready, failed $nfailed"
-((nleft == 0)) || summary+="; stopped on a warehouse error, $nleft left for the next run"
+((nleft == 0)) || summary+="; stopped, $nleft left for the next run"
 say "$summary"
 ((nfailed == 0 && nleft == 0))

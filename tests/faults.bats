@@ -65,7 +65,7 @@ one_line() {
 	run --separate-stderr -1 bash -c 'trap "" XFSZ; ulimit -f "$1"; exec listen-ingest w.db land' bash "$limit"
 	[ "$stderr" = "listen-load: w.db: disk I/O error: File too large
 listen-ingest: big.csv: left for the next run (warehouse error: listen-load exited with status 1)
-listen-ingest: land: loaded 0, already ingested 0, failed 0; stopped on a warehouse error, 1 left for the next run" ]
+listen-ingest: land: loaded 0, already ingested 0, failed 0; stopped, 1 left for the next run" ]
 	[ -f land/big.csv ]
 	[ -z "$(find land/done land/failed land/rejects -mindepth 1)" ]
 	unchanged

@@ -56,7 +56,7 @@ left() {
 	echo "listen-ingest: $1: left for the next run (warehouse error: listen-load exited with status 1)"
 }
 stopped() {
-	echo "; stopped on a warehouse error, $1 left for the next run"
+	echo "; stopped, $1 left for the next run"
 }
 
 @test "listen-ingest: every new file is loaded and moved to done/" {
@@ -364,6 +364,65 @@ listen-ingest: land: loaded 2, already ingested 0, failed 0" ]
 listen-ingest: a.csv: failed (listen-load exited with status 1)
 listen-ingest: land: loaded 0, already ingested 0, failed 1" ]]
 	[ -f land/failed/a.csv ]
+}
+
+@test "listen-ingest: a warehouse whose own name ends in -journal, -wal or -shm is not input" {
+	local db
+	for db in music-journal music-wal music-shm; do
+		rm -rf land
+		mkdir land
+		cp a.csv land/
+		listen-ingest "land/$db" land 2> /dev/null
+		cp b.csv land/
+		run --separate-stderr -0 listen-ingest "land/$db" land
+		[ "$(grep '^listen-ingest: ' <<< "$stderr")" = "listen-ingest: b.csv: loaded
+listen-ingest: land: loaded 1, already ingested 0, failed 0" ]
+		[ -f "land/$db" ]
+		[ -z "$(ls land/failed)" ]
+	done
+}
+
+@test "listen-ingest: a rejects file that cannot be written leaves the file for the next run" {
+	cp a.csv b.csv land/
+	# In the way: a directory where a.csv's rejects file would go.
+	mkdir -p land/rejects/a.csv.tsv
+	run --separate-stderr -1 listen-ingest w.db land
+	[ "$(grep '^listen-ingest: ' <<< "$stderr")" = "listen-ingest: a.csv: left for the next run (cannot write its rejects file)
+listen-ingest: land: loaded 0, already ingested 0, failed 0$(stopped 2)" ]
+	[ -f land/a.csv ] && [ -f land/b.csv ]
+	[ -z "$(ls land/failed)" ]
+	rmdir land/rejects/a.csv.tsv
+	run --separate-stderr -0 listen-ingest w.db land
+	[ "$(cd land/done && echo *)" = "a.csv b.csv" ]
+}
+
+@test "listen-ingest: a full disk under the rejects file leaves the file for the next run" {
+	# A rejects file that cannot take a byte: the parser's write fails.
+	csv bad.csv '2024-01-01T10:00:00Z,u1,t1,1000' 'x,u1,t2,2000' '2024-01-15T10:00:00Z,u2,t1,3000' '2024-01-16T10:00:00Z,u2,t1,3000' \
+		'2024-01-17T10:00:00Z,u2,t1,3000' '2024-01-18T10:00:00Z,u2,t1,3000'
+	cp bad.csv land/
+	mkdir -p land/rejects
+	ln -s /dev/full land/rejects/bad.csv.tsv
+	run --separate-stderr -1 listen-ingest --max-reject-pct 50 w.db land
+	[[ "$stderr" == *"listen-ingest: bad.csv: left for the next run (cannot write its rejects file)"* ]]
+	[ -f land/bad.csv ]
+	[ -z "$(ls land/failed)" ]
+}
+
+@test "listen-ingest: a file taken away between the listing and its load is skipped quietly" {
+	cp a.csv b.csv land/
+	mkdir fake
+	# sha256sum, first on the way to each file, takes a.csv away first.
+	cat > fake/sha256sum <<- 'EOF'
+		#!/bin/sh
+		case $2 in */a.csv) rm -f -- "$2" ;; esac
+		exec /usr/bin/sha256sum "$@"
+	EOF
+	chmod +x fake/sha256sum
+	PATH="$PWD/fake:$PATH" run --separate-stderr -0 listen-ingest w.db land
+	[ "$(grep '^listen-ingest: ' <<< "$stderr")" = "listen-ingest: b.csv: loaded
+listen-ingest: land: loaded 1, already ingested 0, failed 0" ]
+	[ -z "$(ls land/failed)" ]
 }
 
 @test "listen-ingest: a warehouse in the landing directory is not input, however it is named" {
