@@ -20,6 +20,13 @@
 #
 # Sourced (by tests/crash.bats), it only defines the functions.
 
+# sqlite3 with a busy timeout: the first reader after a kill -9 recovers
+# the WAL under an exclusive lock, and check_weekly starts two readers at
+# once, which without it would fail "database is locked" now and then.
+sq() {
+	sqlite3 -cmd '.timeout 30000' "$@"
+}
+
 # gen_csv FROM N: an export of listens FROM to FROM + N - 1, one every 97
 # seconds from 2024-01-01 (epoch seconds, which listen-parse reads), for
 # 97 users and 1009 tracks; listen i is always the same row.
@@ -36,10 +43,10 @@ gen_csv() {
 # batches and the sum of their rows_inserted.
 state() {
 	local sum
-	sum=$(sqlite3 "$1" "SELECT played_at, user_id, track_id, ms_played FROM listens ORDER BY 1, 2, 3" |
+	sum=$(sq "$1" "SELECT played_at, user_id, track_id, ms_played FROM listens ORDER BY 1, 2, 3" |
 		sha256sum | cut -c1-64)
-	printf '%s %s %s\n' "$(sqlite3 "$1" 'SELECT count(*) FROM listens')" "$sum" \
-		"$(sqlite3 "$1" 'SELECT count(*), coalesce(sum(rows_inserted), 0) FROM ingestions' | tr '|' ' ')"
+	printf '%s %s %s\n' "$(sq "$1" 'SELECT count(*) FROM listens')" "$sum" \
+		"$(sq "$1" 'SELECT count(*), coalesce(sum(rows_inserted), 0) FROM ingestions' | tr '|' ' ')"
 }
 
 # The weekly totals recomputed from the listens, by SQL that finds the ISO
@@ -63,13 +70,13 @@ SELECT (SELECT count(*) FROM (SELECT * FROM r EXCEPT SELECT * FROM w)) +
 
 # check_weekly DB: 0 when both recomputations agree with the table.
 check_weekly() {
-	[ "$(sqlite3 "$1" "$WEEKLY_DIFF_SQL")" = 0 ] || {
+	[ "$(sq "$1" "$WEEKLY_DIFF_SQL")" = 0 ] || {
 		echo "weekly_listening differs from the SQL recomputation" >&2
 		return 1
 	}
 	cmp -s <(listen-load --weekly "$1") <({
 		printf 'played_at\tuser_id\ttrack_id\tms_played\n'
-		sqlite3 -separator "$(printf '\t')" "$1" \
+		sq -separator "$(printf '\t')" "$1" \
 			'SELECT played_at, user_id, track_id, ms_played FROM listens'
 	} | listen-weekly) || {
 		echo "listen-load --weekly differs from listen-weekly over the listens" >&2
@@ -80,7 +87,7 @@ check_weekly() {
 # check DB: integrity, then the weekly totals; prints the problem.
 check() {
 	local ic
-	ic=$(sqlite3 "$1" 'PRAGMA integrity_check' 2>&1) || true
+	ic=$(sq "$1" 'PRAGMA integrity_check' 2>&1) || true
 	[ "$ic" = ok ] || {
 		echo "integrity_check: $ic" >&2
 		return 1
@@ -132,7 +139,7 @@ main() {
 	[ "$before" != "$after" ]
 
 	echo "crash-test: $trials trials: kill -9 a load of $rows listens (${took} ms" \
-		"unkilled) into a warehouse of $(sqlite3 base.db 'SELECT count(*) FROM listens')"
+		"unkilled) into a warehouse of $(sq base.db 'SELECT count(*) FROM listens')"
 	local i delay span pid rc killed got
 	local n_before=0 n_after_killed=0 n_after_done=0 n_broken=0 n_near=0
 	for ((i = 1; i <= trials; i++)); do

@@ -21,5 +21,5 @@ need_real() {
 
 # Rows of a query on a warehouse, TAB-separated, no header.
 query() {
-	sqlite3 -separator "$(printf '\t')" "$1" "$2"
+	sqlite3 -cmd '.timeout 30000' -separator "$(printf '\t')" "$1" "$2"
 }
