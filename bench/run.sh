@@ -39,10 +39,15 @@ L=bin/listen-load
 declare -A SEC RSS
 # measure NAME PREPARE COMMAND: runs PREPARE (untimed), then COMMAND under
 # /usr/bin/time, ROUNDS times; keeps the median seconds and the peak RSS.
+# A sync after PREPARE: otherwise a timed run that syncs (every commit
+# does) also pays for writing back what PREPARE or an earlier run left
+# dirty, such as the 380 MB copy of the warehouse the daily delta starts
+# from, which more than doubled its time.
 measure() {
 	local name=$1 prepare=$2 cmd=$3 i t=() m=0 r t0 t1
 	for ((i = 0; i < ROUNDS; i++)); do
 		bash -c "$prepare"
+		sync
 		t0=$EPOCHREALTIME
 		/usr/bin/time -f '%M' -o "$W/time.out" bash -c "$cmd" \
 			> /dev/null 2> "$W/stderr.out" ||
