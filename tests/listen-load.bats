@@ -192,6 +192,22 @@ many_listens() {
 	[ "$(query w.db "SELECT count(*), sum(ms_played) FROM listens")" = "9000	49495500" ]
 }
 
+@test "listen-load: a table of the user's named listen_chunk in the warehouse is left alone" {
+	# The loader inserts each chunk from a table of its own in memory; a
+	# table of that name in the warehouse must neither be read in its
+	# place nor changed.
+	printf 'played_at\tuser_id\ttrack_id\tms_played\n2024-01-01T00:00:00.000Z\tu\tt\t5\n' > one.tsv
+	printf 'played_at\tuser_id\ttrack_id\tms_played\n2024-01-02T00:00:00.000Z\tu\tt\t7\n' > two.tsv
+	listen-load w.db < one.tsv 2> /dev/null
+	sqlite3 w.db "CREATE TABLE listen_chunk (played_at TEXT, user_id TEXT, track_id TEXT, ms_played INTEGER);
+		INSERT INTO listen_chunk VALUES ('2020-01-01T00:00:00.000Z', 'other', 'x', 1)"
+	run --separate-stderr -0 listen-load w.db < two.tsv
+	[ "$stderr" = "listen-load: w.db: read 1, inserted 1, duplicates 0, conflicts 0" ]
+	[ "$(query w.db 'SELECT played_at, ms_played FROM listens ORDER BY 1')" = "2024-01-01T00:00:00.000Z	5
+2024-01-02T00:00:00.000Z	7" ]
+	[ "$(query w.db 'SELECT * FROM listen_chunk')" = "2020-01-01T00:00:00.000Z	other	x	1" ]
+}
+
 @test "listen-load: an unordered re-ingest over a large warehouse finds every stored key" {
 	# 20000 stored listens over a year; then 40 listens in no order over
 	# the same year (stored, changed and new ones), more stored keys in
